@@ -1,0 +1,4 @@
+"""Everything that is true without a screen: models, services, queries.
+
+Nothing in this package imports Dash.
+"""

@@ -1,0 +1,98 @@
+"""Configuration from environment variables, with safe defaults.
+
+One `Config` object is built at start-up and handed to everything that needs
+it; nothing reads the environment anywhere else.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = Path("instance") / "command-centre.sqlite"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
+
+
+def _number(name: str, raw: str, kind: type) -> float | int:
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a {kind.__name__}") from None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of the product. `from_env` documents each variable's name."""
+
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    redis_url: str | None = None
+    demo: bool = True
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    host: str = "127.0.0.1"
+    port: int = 8050
+    timezone: str = "Asia/Shanghai"
+    default_language: str = "zh_Hans"
+    tile_url: str | None = None
+    tile_attribution: str = ""
+    simulator: bool = True
+    # Reports per hour at the busiest hour of the day; the night is quieter
+    # (see backend.simulator). 240/h is one every 15 s: the wall looks alive
+    # without flooding a small demo city.
+    simulator_peak_per_hour: float = 240.0
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Config":
+        env = dict(os.environ if env is None else env)
+        demo = _bool("DEMO", env.get("DEMO", "1"))
+        secret = env.get("SECRET_KEY")
+        if not demo and not secret:
+            raise ConfigError("SECRET_KEY must be set when DEMO=0 (production mode); "
+                              "generate one with: python -c 'import secrets; print(secrets.token_hex(32))'")
+        config = cls(
+            database_url=env.get("DATABASE_URL") or cls.database_url,
+            redis_url=env.get("REDIS_URL") or None,
+            demo=demo,
+            host=env.get("HOST", cls.host),
+            port=int(_number("PORT", env.get("PORT", str(cls.port)), int)),
+            timezone=env.get("TIMEZONE", cls.timezone),
+            default_language=env.get("LANGUAGE", cls.default_language),
+            tile_url=env.get("TILE_URL") or None,
+            tile_attribution=env.get("TILE_ATTRIBUTION", ""),
+            simulator=_bool("SIMULATOR", env.get("SIMULATOR", "1" if demo else "0")),
+            simulator_peak_per_hour=float(_number(
+                "SIMULATOR_PEAK_PER_HOUR", env.get("SIMULATOR_PEAK_PER_HOUR", str(cls.simulator_peak_per_hour)), float)),
+        )
+        if secret:
+            config = replace(config, secret_key=secret)
+        return config.validated()
+
+    def validated(self) -> "Config":
+        from backend.i18n import LANGUAGES  # local: i18n loads catalogues
+
+        if self.default_language not in LANGUAGES:
+            raise ConfigError(f"LANGUAGE={self.default_language!r} is not supported; use one of {', '.join(LANGUAGES)}")
+        try:
+            from zoneinfo import ZoneInfo
+            ZoneInfo(self.timezone)
+        except Exception:
+            raise ConfigError(f"TIMEZONE={self.timezone!r} is not a known IANA time zone, e.g. Asia/Shanghai") from None
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"PORT={self.port} is out of range 1-65535")
+        return self

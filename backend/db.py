@@ -1,0 +1,92 @@
+"""Engines and sessions: SQLite (WAL, foreign keys) by default, PostgreSQL by URL.
+
+Connection problems become `DatabaseUnavailable` with a message a person can
+act on; callers never see a driver traceback.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database URL is malformed or the server cannot be reached."""
+
+
+def normalise_url(url: str) -> str:
+    """Validate a database URL and point plain PostgreSQL URLs at psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnavailable(
+            f"DATABASE_URL {url!r} is not a database URL; expected e.g. "
+            "postgresql://user:password@127.0.0.1:5432/dbname or sqlite:///path/to/file.sqlite") from None
+    if parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise DatabaseUnavailable(
+            f"DATABASE_URL uses {parsed.get_backend_name()!r}; only postgresql and sqlite are supported")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the wall display read while the simulator writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # NORMAL is durable across application crashes in WAL mode; only a power
+    # loss may drop the last transactions, which FULL would cost an fsync each.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # 30 s busy timeout: a writer waits for another writer's transaction
+        # (a bulk seed can hold the lock for seconds) instead of failing.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    # connect_timeout 5 s: an unreachable server should fail fast at start-up.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         connect_args={"connect_timeout": 5})
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return make_url(normalise_url(url)).render_as_string(hide_password=True)
+
+
+def check_connection(engine: Engine) -> None:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise DatabaseUnavailable(
+            f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: {reason}. "
+            "Is the server running and DATABASE_URL right?") from None
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def check_redis(url: str) -> None:
+    """Fail at start-up, with a clear message, when REDIS_URL points nowhere."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except ValueError as error:
+        raise DatabaseUnavailable(f"REDIS_URL {url!r} is not a Redis URL ({error}); expected redis://host:6379/0") from None
+    except redis.RedisError as error:
+        raise DatabaseUnavailable(f"cannot reach Redis at {url}: {error}. Is it running and REDIS_URL right?") from None
