@@ -1,0 +1,1 @@
+"""Synthetic city generation: grid tree geometry, names and case catalogue."""
