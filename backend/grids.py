@@ -1,0 +1,64 @@
+"""Grid-tree queries for maps and navigation, always inside a scope."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.models import OPEN_STATES, PLACEMENT_COLUMNS, Case, Grid
+from backend.scope import Scope
+
+
+class OutOfScope(LookupError):
+    """The grid does not exist or lies outside the user's scope (the two are not told apart)."""
+
+
+def scoped_grid(session: Session, scope: Scope, grid_id: int) -> Grid:
+    grid = session.scalar(select(Grid).where(Grid.id == grid_id, scope.grid_clause()))
+    if grid is None:
+        raise OutOfScope(f"grid {grid_id} is not in your scope")
+    return grid
+
+
+def breadcrumb(session: Session, scope: Scope, grid_id: int) -> list[Grid]:
+    """From the scope's grid down to this grid."""
+    grid = scoped_grid(session, scope, grid_id)
+    chain = [grid]
+    while chain[-1].id != scope.grid_id and chain[-1].parent_id is not None:
+        chain.append(session.get(Grid, chain[-1].parent_id))
+    return chain[::-1]
+
+
+def open_cases_by_child(session: Session, scope: Scope, parent: Grid) -> dict[int, int]:
+    """Open cases per child grid of `parent` (which must be in scope and above level 3)."""
+    child_column = getattr(Case, PLACEMENT_COLUMNS[parent.level + 1])
+    parent_column = getattr(Case, PLACEMENT_COLUMNS[parent.level])
+    rows = session.execute(
+        select(child_column, func.count())
+        .where(parent_column == parent.id, scope.clause(Case), Case.state.in_(OPEN_STATES))
+        .group_by(child_column))
+    return {grid_id: count for grid_id, count in rows if grid_id is not None}
+
+
+def children_geojson(session: Session, scope: Scope, grid_id: int) -> dict:
+    """The children of a grid as a GeoJSON FeatureCollection, each with its open-case count."""
+    parent = scoped_grid(session, scope, grid_id)
+    if parent.level >= 3:
+        raise OutOfScope(f"grid {grid_id} is a unit grid and has no children")
+    children = session.scalars(select(Grid).where(Grid.parent_id == parent.id).order_by(Grid.code)).all()
+    open_counts = open_cases_by_child(session, scope, parent)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": child.id,
+                "geometry": json.loads(child.geometry),
+                "properties": {"id": child.id, "code": child.code, "level": child.level, "name": child.name,
+                               "name_en": child.name_en, "rural": child.rural, "population": child.population,
+                               "open_cases": open_counts.get(child.id, 0)},
+            }
+            for child in children
+        ],
+    }
