@@ -1,0 +1,176 @@
+"""`python -m dashboard`: serve (the default), seed, db, simulate, create-user.
+
+Known failures (bad settings, an unreachable database, a port in use, bad
+input) print one line saying what is wrong and what to do, and exit 1;
+argparse's own usage errors exit 2.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import socket
+import sys
+import threading
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from backend.auth import UserError, create_user
+from backend.config import Config, ConfigError
+from backend.db import DatabaseUnavailable, check_connection, check_redis, describe, make_engine, session_factory
+from backend.locator import GridLocator
+from backend.migrate import SchemaOutOfDate, current_revision, ensure_schema, head_revision, upgrade
+from backend.models import ROLES
+from backend.seed import DEMO_PASSWORD, SeedError, is_seeded, seed_city
+from backend.citygen.geometry import SCALES
+from backend.simulator import Simulator
+
+KNOWN_ERRORS = (ConfigError, DatabaseUnavailable, SchemaOutOfDate, SeedError, UserError, OSError)
+DEMO_ACCOUNTS = (("duty", "duty officer, whole city"), ("dispatcher", "dispatcher, whole city"),
+                 ("leader", "leader"), ("street1", "dispatcher of one street"), ("admin", "administrator"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard",
+                                     description="Grid command centre. Without a subcommand: serve.")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,seed,db,simulate,create-user}")
+    serve = commands.add_parser("serve", help="serve the command centre (default)")
+    serve.add_argument("--host", help="address to listen on (HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (PORT, default 8050)")
+    serve.add_argument("--no-simulator", action="store_true", help="do not generate live demo reports")
+    seed = commands.add_parser("seed", help="generate a demo city into the database")
+    seed.add_argument("--scale", choices=list(SCALES), default="small")
+    seed.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same city")
+    seed.add_argument("--replace", action="store_true", help="wipe the city already in the database first")
+    db = commands.add_parser("db", help="database schema: upgrade or show the current revision")
+    db.add_argument("action", choices=["upgrade", "current"])
+    simulate = commands.add_parser("simulate", help="run the live report simulator alone against the database")
+    simulate.add_argument("--rate", type=float, help="reports per hour at the daily peak")
+    simulate.add_argument("--count", type=int, help="stop after this many reports")
+    user = commands.add_parser("create-user", help="add a user; the password is read from the terminal or stdin")
+    user.add_argument("username")
+    user.add_argument("--role", choices=ROLES, required=True)
+    user.add_argument("--grid", required=True, help="code of the grid that is the user's scope, e.g. 410100-001")
+    user.add_argument("--name", help="display name")
+    user.add_argument("--language", choices=["zh_Hans", "en"], default="zh_Hans")
+    return parser
+
+
+def _engine(config: Config, migrate: bool = True):
+    engine = make_engine(config.database_url)
+    check_connection(engine)
+    if migrate and ensure_schema(engine):
+        print(f"created the schema in {describe(config.database_url)}")
+    return engine
+
+
+def _port_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise OSError(f"port {port} on {host} is in use; stop the other server or pass --port N "
+                          "(or set PORT)") from None
+
+
+def prepare(config: Config) -> None:
+    """Before serving: services reachable, schema current, and in demo mode a city to show."""
+    if config.redis_url:
+        check_redis(config.redis_url)
+    engine = _engine(config)
+    if not is_seeded(engine):
+        if not config.demo:
+            raise SeedError("the database holds no city; load one (or run: python -m dashboard seed) first")
+        print("empty database: seeding the small demo city ...")
+        seed_city(engine, "small", 1, datetime.now(timezone.utc), demo_users=True)
+    engine.dispose()
+
+
+def cmd_serve(config: Config, args) -> int:
+    config = replace(config, host=args.host or config.host, port=args.port or config.port,
+                     simulator=config.simulator and not args.no_simulator).validated()
+    _port_free(config.host, config.port)
+    prepare(config)
+    from dashboard.app import create_app  # imports Dash: only when serving
+
+    centre = create_app(config)
+    if config.simulator:
+        simulator = Simulator(centre.sessions, centre.locator, config.simulator_peak_per_hour, config.timezone)
+        stop = threading.Event()
+        thread = threading.Thread(target=simulator.run, args=(stop,), name="simulator", daemon=True)
+        thread.start()
+        centre.background.append(stop)
+    print(f"Grid command centre: http://{config.host}:{config.port}/wall")
+    if config.demo:
+        print(f"demo accounts (password {DEMO_PASSWORD}): "
+              + ", ".join(f"{name} ({what})" for name, what in DEMO_ACCOUNTS))
+    centre.socketio.run(centre.server, host=config.host, port=config.port, allow_unsafe_werkzeug=True,
+                        log_output=False)
+    return 0
+
+
+def cmd_seed(config: Config, args) -> int:
+    engine = _engine(config)
+    summary = seed_city(engine, args.scale, args.seed, datetime.now(timezone.utc), demo_users=config.demo,
+                        replace=args.replace, progress=lambda line: print(line, flush=True))
+    print(f"seeded {summary.scale}: grids by level {summary.grids}, {summary.persons} persons, "
+          f"{summary.cases} past cases in {summary.seconds:.1f} s")
+    return 0
+
+
+def cmd_db(config: Config, args) -> int:
+    engine = _engine(config, migrate=False)
+    if args.action == "upgrade":
+        upgrade(engine)
+    print(f"schema revision {current_revision(engine) or 'none'} (code needs {head_revision()})")
+    return 0
+
+
+def cmd_simulate(config: Config, args) -> int:
+    engine = _engine(config)
+    sessions = session_factory(engine)
+    with sessions() as session:
+        locator = GridLocator.from_session(session)
+    simulator = Simulator(sessions, locator, args.rate or config.simulator_peak_per_hour, config.timezone)
+    stop = threading.Event()
+    made = 0
+    try:
+        while not stop.wait(simulator.next_delay(datetime.now(timezone.utc))):
+            print(simulator.step(datetime.now(timezone.utc)), flush=True)
+            made += 1
+            if args.count and made >= args.count:
+                break
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_create_user(config: Config, args) -> int:
+    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    engine = _engine(config)
+    with session_factory(engine)() as session:
+        create_user(session, username=args.username, password=password, role=args.role, grid_code=args.grid,
+                    display_name=args.name, language=args.language)
+        session.commit()
+    print(f"created user {args.username} ({args.role}, scope {args.grid})")
+    return 0
+
+
+COMMANDS = {"serve": cmd_serve, "seed": cmd_seed, "db": cmd_db, "simulate": cmd_simulate,
+            "create-user": cmd_create_user}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        args = _parser().parse_args(["serve", *(argv or sys.argv[1:])])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return COMMANDS[args.command](Config.from_env(), args)
+    except KNOWN_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; an unfinished seed or action was rolled back", file=sys.stderr)
+        return 130

@@ -1,0 +1,21 @@
+"""WSGI entry point for production servers (see README, "Production"):
+
+    gunicorn --worker-class gthread --workers 1 --threads 100 --bind 127.0.0.1:8051 dashboard.wsgi:app
+
+One worker per process (Socket.IO keeps per-connection state in the
+process); run several such processes behind a proxy with sticky sessions,
+all sharing REDIS_URL.
+"""
+import sys
+
+from backend.config import Config
+from dashboard.app import create_app
+from dashboard.cli import KNOWN_ERRORS, prepare
+
+try:
+    _config = Config.from_env()
+    prepare(_config)
+except KNOWN_ERRORS as error:
+    sys.exit(f"error: {error}")
+
+app = create_app(_config).server

@@ -1,0 +1,103 @@
+"""Bad input on the command line gets one clear line and a non-zero exit, never a traceback."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.db import make_engine, session_factory
+from backend.models import Grid, User
+from backend.seed import DEMO_PASSWORD
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(*args: str, env: dict | None = None, stdin: str = "") -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}} | (env or {})
+    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=environment, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:") or ": error:" in line]
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_help_lists_the_subcommands():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("serve", "seed", "db", "simulate", "create-user"):
+        assert command in result.stdout
+
+
+def test_unknown_scale(tmp_path):
+    result = run("seed", "--scale", "megacity", env={"DATABASE_URL": f"sqlite:///{tmp_path}/c.sqlite"})
+    assert_one_clear_line(result, "megacity", "small")
+
+
+def test_corrupt_database_url():
+    assert_one_clear_line(run("db", "current", env={"DATABASE_URL": "::not a url"}), "DATABASE_URL", "postgresql://")
+
+
+def test_unreachable_postgresql():
+    result = run("db", "current", env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    assert_one_clear_line(result, "cannot reach the database", "127.0.0.1:1")
+
+
+def test_unreachable_redis(tmp_path):
+    result = run("serve", "--port", "0", env={"DATABASE_URL": f"sqlite:///{tmp_path}/c.sqlite",
+                                              "REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert_one_clear_line(result, "cannot reach Redis")
+
+
+def test_port_in_use(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run("serve", "--port", str(port), env={"DATABASE_URL": f"sqlite:///{tmp_path}/c.sqlite"})
+    assert_one_clear_line(result, f"port {port}", "--port")
+    assert not os.path.exists(tmp_path / "c.sqlite")  # refused before touching the database
+
+
+def test_bad_setting():
+    assert_one_clear_line(run("db", "current", env={"PORT": "eighty"}), "PORT")
+
+
+def test_create_user_then_sign_in_with_it(city_url):
+    result = run("create-user", "ops1", "--role", "duty_officer", "--grid", "410100-001",
+                 env={"DATABASE_URL": city_url}, stdin="a-long-password\n")
+    assert result.returncode == 0, result.stderr
+    with session_factory(make_engine(city_url))() as session:
+        user = session.scalar(select(User).where(User.username == "ops1"))
+        assert user.role == "duty_officer" and user.password_hash.startswith("$argon2id$")
+
+
+def test_create_user_with_short_password(city_url):
+    result = run("create-user", "ops2", "--role", "dispatcher", "--grid", "410100",
+                 env={"DATABASE_URL": city_url}, stdin="short\n")
+    assert_one_clear_line(result, "password")
+
+
+def test_seed_killed_midway_leaves_nothing_written(tmp_path):
+    """A crash inside the seed's single transaction leaves the database empty, and usable."""
+    url = f"sqlite:///{tmp_path}/c.sqlite"
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"DATABASE_URL": url}
+    process = subprocess.Popen([sys.executable, "-m", "dashboard", "seed", "--scale", "city"], cwd=ROOT,
+                               env=environment, stdout=subprocess.PIPE, text=True)
+    for line in process.stdout:
+        if line.startswith("wrote"):  # inside the transaction: rows written, nothing committed
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    with session_factory(make_engine(url))() as session:
+        assert session.scalar(select(func.count()).select_from(Grid)) == 0
+    assert run("seed", "--scale", "small", env={"DATABASE_URL": url}).returncode == 0

@@ -1,0 +1,80 @@
+"""A report from any channel opens a case in its unit grid, or is refused with nothing written."""
+import pytest
+import shapely
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from backend.intake import IntakeError, ReportIn, submit_report
+from backend.locator import GridLocator
+from backend.models import Case, CaseEvent, Category, Grid, Report, case_id_from_number
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def world(city_sessions):
+    with city_sessions() as session:
+        locator = GridLocator.from_session(session)
+        unit = session.scalar(select(Grid).where(Grid.level == 3).order_by(Grid.id.desc()))
+        point = shapely.from_geojson(unit.geometry).point_on_surface()
+        category = session.scalar(select(Category).where(Category.parent_id.is_not(None)))
+        return city_sessions, locator, unit, (point.x, point.y), category
+
+
+def _counts(session):
+    return tuple(session.scalar(select(func.count()).select_from(m)) for m in (Case, CaseEvent, Report))
+
+
+def test_report_opens_a_collected_case_in_its_unit_grid_with_history(world):
+    sessions, locator, unit, (lon, lat), category = world
+    with sessions() as session:
+        case = submit_report(session, ReportIn(channel="hotline", description="路灯不亮", category_code=category.code,
+                                               lon=lon, lat=lat, reporter_phone="13800000000"), locator, NOW)
+        session.commit()
+        case = session.get(Case, case.id)
+        report = session.scalar(select(Report).where(Report.case_id == case.id))
+        assert (case.state, case.grid_id, case.community_id) == ("collected", unit.id, unit.parent_id)
+        assert case.urgency == category.urgency and case.handling_level == category.handling_level
+        assert [(e.action, e.to_state) for e in case.events] == [("collect", "collected")]
+        assert report.grid_id == unit.id and report.reporter_phone == "13800000000"
+        assert case_id_from_number(case.number) == case.id and case.number.startswith("20261126-")
+
+
+def test_report_without_location_is_placed_at_the_city_only(world):
+    sessions, locator, _, _, category = world
+    with sessions() as session:
+        case = submit_report(session, ReportIn(channel="sms", description="噪音扰民", category_code=category.code),
+                             locator, NOW)
+        assert (case.city_id, case.district_id, case.grid_id) == (locator.root_id, None, None)
+
+
+@pytest.mark.parametrize("field, values", [
+    ("lon/lat", {"lon": 0.0, "lat": 0.0}),
+    ("category_code", {"category_code": "NO-SUCH"}),
+])
+def test_refused_report_writes_nothing(world, field, values):
+    sessions, locator, _, (lon, lat), category = world
+    fields = {"channel": "web", "description": "x", "category_code": category.code, "lon": lon, "lat": lat} | values
+    with sessions() as session:
+        before = _counts(session)
+        with pytest.raises(IntakeError) as refused:
+            submit_report(session, ReportIn(**fields), locator, NOW)
+        session.rollback()
+        assert refused.value.field == field
+        assert _counts(session) == before
+
+
+def test_major_category_is_not_accepted_for_a_case(world):
+    sessions, locator, _, _, _ = world
+    with sessions() as session:
+        major = session.scalar(select(Category).where(Category.parent_id.is_(None)))
+        with pytest.raises(IntakeError, match="GET /api/v1/categories"):
+            submit_report(session, ReportIn(channel="web", description="x", category_code=major.code), locator, NOW)
+
+
+@pytest.mark.parametrize("bad", [
+    {"channel": "pigeon"}, {"description": ""}, {"lon": 113.6}, {"lat": 95.0, "lon": 1.0},
+    {"reporter_phone": "call me"}, {"unexpected": 1},
+])
+def test_malformed_report_is_rejected_at_the_edge(bad):
+    with pytest.raises(ValidationError):
+        ReportIn(**({"channel": "web", "description": "x", "category_code": "CA-01-01"} | bad))
