@@ -41,6 +41,23 @@ def open_cases_by_child(session: Session, scope: Scope, parent: Grid) -> dict[in
     return {grid_id: count for grid_id, count in rows if grid_id is not None}
 
 
+def feature(grid: Grid, open_cases: int) -> dict:
+    """A grid as a GeoJSON Feature with what maps show about it."""
+    return {
+        "type": "Feature",
+        "id": grid.id,
+        "geometry": json.loads(grid.geometry),
+        "properties": {"id": grid.id, "code": grid.code, "level": grid.level, "name": grid.name,
+                       "name_en": grid.name_en, "rural": grid.rural, "population": grid.population,
+                       "open_cases": open_cases},
+    }
+
+
+def bounds(grid: Grid) -> list[list[float]]:
+    """[[south, west], [north, east]], as Leaflet takes them."""
+    return [[grid.min_lat, grid.min_lon], [grid.max_lat, grid.max_lon]]
+
+
 def children_geojson(session: Session, scope: Scope, grid_id: int) -> dict:
     """The children of a grid as a GeoJSON FeatureCollection, each with its open-case count."""
     parent = scoped_grid(session, scope, grid_id)
@@ -48,17 +65,5 @@ def children_geojson(session: Session, scope: Scope, grid_id: int) -> dict:
         raise OutOfScope(f"grid {grid_id} is a unit grid and has no children")
     children = session.scalars(select(Grid).where(Grid.parent_id == parent.id).order_by(Grid.code)).all()
     open_counts = open_cases_by_child(session, scope, parent)
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": child.id,
-                "geometry": json.loads(child.geometry),
-                "properties": {"id": child.id, "code": child.code, "level": child.level, "name": child.name,
-                               "name_en": child.name_en, "rural": child.rural, "population": child.population,
-                               "open_cases": open_counts.get(child.id, 0)},
-            }
-            for child in children
-        ],
-    }
+    return {"type": "FeatureCollection",
+            "features": [feature(child, open_counts.get(child.id, 0)) for child in children]}

@@ -1,0 +1,170 @@
+"""Wall display callbacks: drill-down navigation, and one refresh path for KPIs, map counts and cases."""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import ALL, Input, Output, State, ctx, html, no_update
+
+from backend.cases import latest_cases
+from backend.grids import OutOfScope, bounds, breadcrumb, children_geojson, feature, scoped_grid
+from backend.models import Grid
+from backend.scope import Scope
+from backend.stats import wall_kpis
+from callbacks.common import centre, now, session, user
+from layouts.wall import KPIS, MAP_COLOURS, kpi_class, state_labels, urgency_labels
+
+# Cases this young are marked as new in the table.
+FRESH = timedelta(minutes=10)
+# Above this many polygons permanent labels would pile up; they fall back to hover tooltips.
+MAX_LABELS = 40
+
+
+def focus_grid(s, grid_id) -> Grid:
+    """The grid to show: the requested one if it is in the user's scope, else the scope's own grid."""
+    scope = user().scope
+    try:
+        return scoped_grid(s, scope, grid_id if isinstance(grid_id, int) else scope.grid_id)
+    except OutOfScope:
+        return scoped_grid(s, scope, scope.grid_id)
+
+
+def map_grid(s, grid: Grid) -> Grid | None:
+    """The grid whose children the map draws: a unit grid has none, so the map stays on its siblings."""
+    if grid.level < 3:
+        return grid
+    try:
+        return scoped_grid(s, user().scope, grid.parent_id)
+    except OutOfScope:  # the user's scope is this unit grid itself
+        return None
+
+
+def localized(_, row: dict, key: str) -> str:
+    return row[key] if _.language == "zh_Hans" else row[f"{key}_en"]
+
+
+def thresholds(counts: list[int]) -> list[int]:
+    """Lower bounds of the five classes above "none": 1, then a round step (1, 2, 5 x 10^n) small enough
+    that the busiest grid lands in the top class (once it has 5 open cases), so hot spots stand out at
+    every level of the tree."""
+    top = max(counts, default=0)
+    if top == 0:
+        return []
+    rough = max((top - 1) / 4, 1)
+    magnitude = 10 ** math.floor(math.log10(rough))
+    step = max(m * magnitude for m in (1, 2, 5) if m * magnitude <= rough)
+    return [1 + step * k for k in range(5)]
+
+
+def legend(limits: list[int]) -> list[html.Div]:
+    uppers = [f"–{b - 1}" if b - 1 > a else "" for a, b in zip(limits, limits[1:])]
+    labels = ["0", *(f"{a}{u}" for a, u in zip(limits, uppers)), f"{limits[-1]}+"] if limits else ["0"]
+    return [html.Div(className="wall-legend-item", children=[
+        html.Span(className="wall-legend-swatch", style={"background": colour}),
+        html.Span(label),
+    ]) for colour, label in zip(MAP_COLOURS, labels)]
+
+
+def map_features(_, collection: dict) -> dict:
+    for feature in collection["features"]:
+        props = feature["properties"]
+        props["tooltip"] = (f"<b>{escape(localized(_, props, 'name'))}</b><br>"
+                            + escape(_("{count} open").format(count=props["open_cases"])))
+    return collection
+
+
+def case_rows(_, cases: list[dict], at: datetime, tz: ZoneInfo) -> list[dict]:
+    states, urgencies = state_labels(_), urgency_labels(_)
+    today = at.astimezone(tz).date()
+
+    def when(created: datetime) -> str:
+        local = created.astimezone(tz)
+        return f"{local:%H:%M}" if local.date() == today else f"{local:%m-%d %H:%M}"
+
+    return [{"id": str(c["id"]), "number": c["number"], "time": when(c["created_at"]),
+             "category": localized(_, c, "category"), "grid": localized(_, c, "grid"),
+             "state": c["state"], "state_label": states[c["state"]],
+             "urgency": c["urgency"], "urgency_label": urgencies[c["urgency"]],
+             "fresh": at - c["created_at"] < FRESH}
+            for c in cases]
+
+
+def crumb(_, grid: Grid, current: bool):
+    if current:
+        return html.Span(_.name(grid), className="wall-crumb wall-crumb--current")
+    return dmc.Button(_.name(grid), id={"type": "wall-crumb", "grid": grid.id}, className="wall-crumb",
+                      variant="subtle", color="cyan", size="compact-md")
+
+
+def trail(_, chain: list[Grid], current_id: int) -> list:
+    parts = []
+    for grid in chain:
+        if parts:
+            parts.append(html.Span("›", className="wall-crumb-sep"))
+        parts.append(crumb(_, grid, grid.id == current_id))
+    return parts
+
+
+def select_grid(click, _crumbs):
+    """A polygon click selects that grid (a unit grid is highlighted); a breadcrumb goes back up."""
+    trigger = ctx.triggered_id
+    if trigger == "wall-grids":
+        return click["properties"]["id"] if click and "properties" in click else no_update
+    # Pattern-matched buttons also fire when the breadcrumb is redrawn, with no click.
+    if isinstance(trigger, dict) and ctx.triggered[0]["value"]:
+        return trigger["grid"]
+    return no_update
+
+
+def navigate(grid_id, viewport):
+    """Breadcrumb to the grid, and the map onto the grid it draws: jumps there on page load, flies there
+    on a drill-down, and stays put when a unit grid is picked (a second flight to the same bounds leaves
+    Leaflet's SVG clipped)."""
+    _ = user().translator
+    with session() as s:
+        grid = focus_grid(s, grid_id)
+        chain = breadcrumb(s, user().scope, grid.id)
+        frame = bounds(map_grid(s, grid) or grid)
+    if viewport and viewport.get("bounds") == frame:
+        return trail(_, chain, grid.id), no_update
+    move = {"transition": "flyToBounds", "options": {"padding": [24, 24], "duration": 0.6}} if viewport else \
+        {"transition": "fitBounds", "options": {"padding": [24, 24], "animate": False}}
+    return trail(_, chain, grid.id), {"bounds": frame, **move}
+
+
+def refresh(_n, grid_id):
+    """Everything on the wall that changes with new cases. The one place a live event stream plugs into."""
+    _ = user().translator
+    config, at = centre().config, now()
+    tz = ZoneInfo(config.timezone)
+    with session() as s:
+        grid = focus_grid(s, grid_id)
+        scope = Scope.of_grid(grid)
+        kpis = wall_kpis(s, scope, at, config.timezone)
+        frame = map_grid(s, grid)
+        # A user whose scope is one unit grid sees that grid alone: it has no children to draw.
+        collection = map_features(_, children_geojson(s, user().scope, frame.id) if frame
+                                  else {"type": "FeatureCollection", "features": [feature(grid, kpis["open_cases"])]})
+        cases = latest_cases(s, scope)
+    limits = thresholds([f["properties"]["open_cases"] for f in collection["features"]])
+    hideout = {"colours": MAP_COLOURS, "thresholds": limits, "selected": grid.id if grid.level == 3 else None,
+               "labels": len(collection["features"]) <= MAX_LABELS}
+    updated = _("Updated {time}").format(time=f"{at.astimezone(tz):%H:%M:%S}")
+    return (*(str(kpis[key]) for key in KPIS), kpi_class("overdue", kpis["overdue"] > 0),
+            collection, hideout, legend(limits), case_rows(_, cases, at, tz), updated)
+
+
+def register(app) -> None:
+    app.callback(Output("wall-grid", "data"),
+                 Input("wall-grids", "clickData"), Input({"type": "wall-crumb", "grid": ALL}, "n_clicks"),
+                 prevent_initial_call=True)(select_grid)
+    app.callback(Output("wall-breadcrumb", "children"), Output("wall-map", "viewport"),
+                 Input("wall-grid", "data"), State("wall-map", "viewport"))(navigate)
+    app.callback(*(Output(f"wall-kpi-{key}", "children") for key in KPIS),
+                 Output("wall-tile-overdue", "className"),
+                 Output("wall-grids", "data"), Output("wall-grids", "hideout"), Output("wall-legend-scale", "children"),
+                 Output("wall-cases", "rowData"), Output("wall-updated", "children"),
+                 Input("wall-refresh", "n_intervals"), Input("wall-grid", "data"))(refresh)

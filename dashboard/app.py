@@ -1,0 +1,94 @@
+"""The app factory: one call builds the Flask server, Dash, Socket.IO and the database handles."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import dash
+from flask import Flask, redirect, request
+from flask_login import current_user
+from flask_socketio import SocketIO
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+import callbacks
+import layouts
+from backend.config import Config
+from backend.db import make_engine, session_factory
+from backend.locator import GridLocator
+from dashboard.auth import init_auth
+
+
+@dataclass
+class CommandCentre:
+    """Everything a running command centre holds; reachable from a request as
+    `flask.current_app.extensions["command_centre"]`."""
+
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    server: Flask
+    dash: dash.Dash
+    socketio: SocketIO
+    background: list = field(default_factory=list)
+
+    @cached_property
+    def locator(self) -> GridLocator:
+        """Built on first use from the grid table (about a second at Zhengzhou's size)."""
+        with self.sessions() as session:
+            return GridLocator.from_session(session)
+
+
+def _server(config: Config) -> Flask:
+    server = Flask(__name__)
+    server.config.update(
+        SECRET_KEY=config.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+    )
+    server.get("/healthz")(lambda: {"status": "ok"})
+    # Dash owns "/"; the wall display is the home screen.
+    server.before_request(lambda: redirect("/wall") if request.path == "/" else None)
+    return server
+
+
+def _dash(server: Flask, config: Config) -> dash.Dash:
+    app = dash.Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(layouts.ASSETS),
+        title="Grid Command Centre",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        # Served on isolated intranets: never call out for anything.
+        serve_locally=True,
+    )
+    dash.register_page("wall", path="/wall",
+                       layout=lambda **_: layouts.wall.layout(current_user.translator, config))
+    def shell_layout():
+        # Dash builds the layout once on its first request, whichever it is (the
+        # public POST /login among them); anonymous users never get past the gate.
+        if not current_user.is_authenticated:
+            return dash.html.Div(dash.page_container)
+        return layouts.shell.layout(current_user.translator, current_user, config.timezone)
+
+    app.layout = shell_layout
+    callbacks.register(app)
+    return app
+
+
+def create_app(config: Config) -> CommandCentre:
+    engine = make_engine(config.database_url)
+    sessions = session_factory(engine)
+    server = _server(config)
+    init_auth(server, sessions)
+    app = _dash(server, config)
+    socketio = SocketIO(server, message_queue=config.redis_url, async_mode="threading",
+                        cors_allowed_origins=[])
+    centre = CommandCentre(config=config, engine=engine, sessions=sessions, server=server, dash=app,
+                           socketio=socketio)
+    server.extensions["command_centre"] = centre
+    return centre

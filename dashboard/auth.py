@@ -1,0 +1,119 @@
+"""Login, logout and the gate every request passes: Flask-Login sessions over backend.auth."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template_string, request, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from backend.auth import authenticate
+from backend.i18n import LANGUAGES, Translator
+from backend.models import User
+from backend.scope import Scope
+
+# Paths anyone may fetch: the login form and static files (no data in them).
+PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz")
+
+
+@dataclass
+class SessionUser(UserMixin):
+    """What a request knows about its user: loaded once per request, detached from the database."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    language: str
+    scope: Scope
+
+    @property
+    def translator(self) -> Translator:
+        return Translator(self.language)
+
+
+def load_session_user(sessions, user_id: str) -> SessionUser | None:
+    with sessions() as session:
+        user = session.get(User, int(user_id)) if user_id.isdigit() else None
+        if user is None or not user.active:
+            return None
+        return SessionUser(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+                           language=user.language, scope=Scope.of_user(session, user))
+
+
+blueprint = Blueprint("auth", __name__)
+
+LOGIN_PAGE = """<!doctype html>
+<html lang="{{ 'zh-Hans' if lang == 'zh_Hans' else 'en' }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ _('Command Centre') }} · {{ _('Sign in') }}</title>
+<link rel="icon" href="/_favicon.ico"><link rel="stylesheet" href="/assets/theme.css"></head>
+<body class="login-body"><main class="login-card">
+<h1>{{ _('Grid Command Centre') }}</h1>
+<form method="post" action="/login">
+<input type="hidden" name="next" value="{{ next }}"><input type="hidden" name="lang" value="{{ lang }}">
+<label>{{ _('User name') }}<input name="username" autocomplete="username" required autofocus value="{{ username }}"></label>
+<label>{{ _('Password') }}<input name="password" type="password" autocomplete="current-password" required></label>
+{% if error %}<p class="login-error" role="alert">{{ error }}</p>{% endif %}
+<button type="submit">{{ _('Sign in') }}</button>
+</form>
+<nav class="login-lang">{% for code, label in languages.items() %}<a href="?lang={{ code }}">{{ label }}</a>{% endfor %}</nav>
+</main></body></html>"""
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so the login form cannot be used to redirect elsewhere."""
+    if not target or urlparse(target).netloc or not target.startswith("/") or target.startswith("//"):
+        return "/wall"
+    return target
+
+
+def _login_page(error: str = "", username: str = "", status: int = 200):
+    lang = request.values.get("lang") or current_app.extensions["command_centre"].config.default_language
+    lang = lang if lang in LANGUAGES else "en"
+    return render_template_string(LOGIN_PAGE, _=Translator(lang), lang=lang, languages=LANGUAGES, error=error,
+                                  username=username, next=_safe_next(request.values.get("next"))), status
+
+
+@blueprint.get("/login")
+def login_form():
+    return _login_page()
+
+
+@blueprint.post("/login")
+def login_submit():
+    centre = current_app.extensions["command_centre"]
+    username = request.form.get("username", "")
+    with centre.sessions() as session:
+        user = authenticate(session, username, request.form.get("password", ""))
+        user_id = user.id if user else None
+    if user_id is None:
+        language = request.form.get("lang", centre.config.default_language)
+        message = Translator(language if language in LANGUAGES else centre.config.default_language)(
+            "Wrong user name or password.")
+        return _login_page(message, username, 401)
+    login_user(load_session_user(centre.sessions, str(user_id)))
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@blueprint.get("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login_form"))
+
+
+def _gate():
+    """Every non-public request needs a signed-in user: pages redirect, data calls get 401."""
+    if current_user.is_authenticated or request.path.startswith(PUBLIC_PREFIXES):
+        return None
+    if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
+        return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")))
+    return jsonify(code="unauthenticated", message="sign in first: POST /login"), 401
+
+
+def init_auth(server: Flask, sessions) -> None:
+    manager = LoginManager(server)
+    manager.session_protection = "strong"
+    manager.user_loader(lambda user_id: load_session_user(sessions, user_id))
+    server.register_blueprint(blueprint)
+    server.before_request(_gate)

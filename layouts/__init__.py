@@ -1,0 +1,11 @@
+"""Component trees, one module per screen plus shared widgets; no database access, no callbacks.
+
+Every function takes the user's translator as `_` so each UI string is extractable.
+"""
+from pathlib import Path
+
+from layouts import shell, wall
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+__all__ = ["ASSETS", "shell", "wall"]

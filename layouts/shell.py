@@ -1,0 +1,42 @@
+"""The frame around every screen: theme provider, header with title, clock, language and user."""
+from __future__ import annotations
+
+import dash
+import dash_mantine_components as dmc
+from dash import dcc, html
+
+from backend.i18n import LANGUAGES, Translator
+
+THEME = {
+    "primaryColor": "cyan",
+    "fontFamily": "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', 'PingFang SC', system-ui, sans-serif",
+    "defaultRadius": "md",
+}
+
+
+def header(_: Translator, user, timezone: str) -> html.Header:
+    return html.Header(className="shell-header", children=[
+        html.Div(className="shell-title", children=[
+            html.Span(_("Grid Command Centre"), className="shell-product"),
+        ]),
+        html.Div(id="shell-clock", className="shell-clock", **{"aria-live": "off"}),
+        html.Div(className="shell-user", children=[
+            dmc.SegmentedControl(id="shell-language", value=_.language, size="xs",
+                                 data=[{"value": code, "label": label} for code, label in LANGUAGES.items()]),
+            html.Span(f"{user.display_name} · {_(user.role.replace('_', ' ').capitalize())}", className="shell-who"),
+            html.A(_("Sign out"), href="/logout", className="shell-logout"),
+        ]),
+        # Ticks in the browser only (clientside callback): no server request per second.
+        dcc.Interval(id="shell-clock-tick", interval=1000),
+        dcc.Store(id="shell-timezone", data=timezone),
+        dcc.Location(id="shell-location", refresh=True),
+    ])
+
+
+def layout(_: Translator, user, timezone: str) -> dmc.MantineProvider:
+    return dmc.MantineProvider(forceColorScheme="dark", theme=THEME, children=[
+        html.Div(className="shell", lang="zh-Hans" if _.language == "zh_Hans" else "en", children=[
+            header(_, user, timezone),
+            html.Main(dash.page_container, className="shell-main"),
+        ]),
+    ])

@@ -1,0 +1,113 @@
+"""The wall display: today's KPIs, the grid map with drill-down and the latest cases, read from metres away."""
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_leaflet as dl
+import dash_mantine_components as dmc
+from dash import dcc, html
+
+from backend.i18n import Translator
+
+KPIS = ("reports_today", "open_cases", "overdue", "closed_today")
+REFRESH_MS = 15_000
+# Choropleth classes, from "no open case" to the hottest grids; thresholds come with each refresh.
+MAP_COLOURS = ("#15314d", "#0f766e", "#14b8a6", "#facc15", "#f97316", "#ef4444")
+EMPTY_MAP = {"type": "FeatureCollection", "features": []}
+
+# The Theming API (AG Grid 33+); sizes are CSS lengths so the table scales with the screen like the rest.
+CASES_THEME = """themeQuartz.withParams({
+    backgroundColor: '#0b1a2e', foregroundColor: '#dbe7f5', accentColor: '#22d3ee',
+    headerBackgroundColor: '#0e2240', headerTextColor: '#8fb3d9', borderColor: '#17324f',
+    oddRowBackgroundColor: '#0d1f36', rowHoverColor: '#12304f', wrapperBorder: false,
+    fontFamily: 'inherit', fontSize: 'clamp(13px, 0.95vw, 40px)', headerFontSize: 'clamp(12px, 0.8vw, 34px)',
+    rowHeight: 'clamp(30px, 2.4vw, 96px)', headerHeight: 'clamp(30px, 2.2vw, 88px)',
+    spacing: 'clamp(4px, 0.3vw, 12px)', cellHorizontalPadding: 'clamp(6px, 0.5vw, 20px)'
+})"""
+
+
+def kpi_labels(_: Translator) -> dict[str, str]:
+    return {"reports_today": _("Reports today"), "open_cases": _("Open cases"), "overdue": _("Overdue"),
+            "closed_today": _("Closed today")}
+
+
+def state_labels(_: Translator) -> dict[str, str]:
+    return {"collected": _("Collected"), "registered": _("Registered"), "dispatched": _("Dispatched"),
+            "handling": _("Handling"), "fed_back": _("Fed back"), "closed": _("Closed"), "cancelled": _("Cancelled")}
+
+
+def urgency_labels(_: Translator) -> dict[str, str]:
+    return {"low": _("Low"), "normal": _("Normal"), "high": _("High"), "critical": _("Critical")}
+
+
+def kpi_class(key: str, alert: bool = False) -> str:
+    return f"wall-kpi wall-kpi--{key}" + (" wall-kpi--alert" if alert else "")
+
+
+def kpi_tile(key: str, label: str) -> dmc.Paper:
+    return dmc.Paper(id=f"wall-tile-{key}", className=kpi_class(key), children=[
+        html.Div(label, className="wall-kpi-label"),
+        html.Div("–", id=f"wall-kpi-{key}", className="wall-kpi-value"),
+    ])
+
+
+def panel_title(text: str, *extra) -> html.Div:
+    return html.Div(className="wall-panel-head", children=[html.H2(text, className="wall-panel-title"), *extra])
+
+
+def grid_map(_: Translator, config) -> html.Section:
+    tiles = [dl.TileLayer(url=config.tile_url, attribution=config.tile_attribution)] if config.tile_url else []
+    return html.Section(className="wall-panel wall-map-panel", children=[
+        panel_title(_("Grid map"), html.Nav(id="wall-breadcrumb", className="wall-breadcrumb")),
+        html.Div(className="wall-map-frame", children=[
+            # Starts on the whole world; the first navigation fits the user's grid.
+            dl.Map(id="wall-map", className="wall-map", center=[0, 0], zoom=2, zoomSnap=0.25, zoomControl=False,
+                   attributionControl=bool(config.tile_url), children=[
+                       *tiles,
+                       dl.GeoJSON(id="wall-grids", data=EMPTY_MAP,
+                                  hideout={"colours": MAP_COLOURS, "thresholds": [], "selected": None, "labels": True},
+                                  style={"variable": "commandCentre.gridStyle"},
+                                  hoverStyle={"variable": "commandCentre.gridHover"},
+                                  onEachFeature={"variable": "commandCentre.gridLabel"}),
+                   ]),
+            html.Div(className="wall-legend", children=[
+                html.Div(_("Open cases"), className="wall-legend-title"),
+                html.Div(id="wall-legend-scale", className="wall-legend-scale"),
+            ]),
+        ]),
+    ])
+
+
+def cases_table(_: Translator) -> html.Section:
+    columns = [
+        # Flex shares sized so the English labels fit at 1366 px; everything scales with the viewport.
+        {"field": "time", "headerName": _("Time"), "flex": 1.5},
+        {"field": "number", "headerName": _("Case number"), "flex": 2},
+        {"field": "category", "headerName": _("Category"), "flex": 1.8},
+        {"field": "grid", "headerName": _("Grid"), "flex": 1.8},
+        {"field": "state_label", "headerName": _("State"), "flex": 1.45,
+         "cellClass": {"function": "['wall-state', 'wall-state-' + params.data.state]"}},
+        {"field": "urgency_label", "headerName": _("Urgency"), "flex": 1.3,
+         "cellClass": {"function": "['wall-urgency', 'wall-urgency-' + params.data.urgency]"}},
+    ]
+    return html.Section(className="wall-panel wall-cases-panel", children=[
+        panel_title(_("Latest cases"), html.Span(id="wall-updated", className="wall-updated")),
+        dag.AgGrid(id="wall-cases", className="wall-cases", columnDefs=columns, rowData=[],
+                   getRowId="params.data.id",
+                   defaultColDef={"sortable": False, "resizable": False, "suppressMovable": True,
+                                  "suppressHeaderMenuButton": True},
+                   rowClassRules={"wall-row-fresh": "params.data.fresh"},
+                   dashGridOptions={"theme": {"function": CASES_THEME}, "animateRows": True,
+                                    "suppressCellFocus": True, "localeText": {"noRowsToShow": _("No cases yet")}},
+                   style={"height": None}),  # drop dash-ag-grid's fixed 400 px: the panel's flex sets it
+    ])
+
+
+def layout(_: Translator, config) -> html.Div:
+    labels = kpi_labels(_)
+    return html.Div(id="wall", className="wall", children=[
+        html.Div(className="wall-kpis", children=[kpi_tile(key, labels[key]) for key in KPIS]),
+        html.Div(className="wall-body", children=[grid_map(_, config), cases_table(_)]),
+        # The grid the wall shows; None is the user's own scope grid.
+        dcc.Store(id="wall-grid", data=None),
+        dcc.Interval(id="wall-refresh", interval=REFRESH_MS),
+    ])

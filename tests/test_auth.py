@@ -1,0 +1,79 @@
+"""Passwords are argon2 hashes; only signed-in users reach screens and data."""
+import pytest
+import requests
+from sqlalchemy import select
+
+from backend.auth import UserError, authenticate, create_user
+from backend.models import User
+from backend.seed import DEMO_PASSWORD
+
+
+def test_passwords_are_stored_as_argon2id_hashes(city_sessions):
+    with city_sessions() as session:
+        hashes = session.scalars(select(User.password_hash)).all()
+    assert hashes and all(h.startswith("$argon2id$") and DEMO_PASSWORD not in h for h in hashes)
+
+
+def test_authenticate_accepts_only_the_right_password_of_an_active_user(city_sessions):
+    with city_sessions() as session:
+        assert authenticate(session, "duty", DEMO_PASSWORD).username == "duty"
+        assert authenticate(session, "duty", "wrong-password") is None
+        assert authenticate(session, "nobody", DEMO_PASSWORD) is None
+        session.scalar(select(User).where(User.username == "duty")).active = False
+        session.commit()
+        assert authenticate(session, "duty", DEMO_PASSWORD) is None
+
+
+@pytest.mark.parametrize("fields, culprit", [
+    ({"username": "bad name!"}, "username"), ({"password": "short"}, "password"),
+    ({"role": "king"}, "role"), ({"grid_code": "999"}, "grid"), ({"username": "duty"}, "username"),
+])
+def test_create_user_names_the_bad_field(city_sessions, fields, culprit):
+    good = {"username": "newuser", "password": "long-enough-1", "role": "dispatcher", "grid_code": "410100"}
+    with city_sessions() as session:
+        with pytest.raises(UserError, match=f"^{culprit}:"):
+            create_user(session, **(good | fields))
+
+
+def _login(base: str, username: str, password: str) -> tuple[requests.Session, requests.Response]:
+    http = requests.Session()
+    response = http.post(f"{base}/login", data={"username": username, "password": password, "next": "/wall"},
+                         allow_redirects=False)
+    return http, response
+
+
+def test_wrong_password_is_refused_with_a_message(live_server):
+    _, response = _login(live_server, "duty", "wrong-password")
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.text or "Wrong user name or password" in response.text
+
+
+def test_right_password_signs_in_and_opens_the_wall(live_server):
+    http, response = _login(live_server, "duty", DEMO_PASSWORD)
+    assert response.status_code == 302 and response.headers["Location"] == "/wall"
+    assert http.get(f"{live_server}/_dash-layout").status_code == 200
+
+
+def test_login_never_redirects_off_site(live_server):
+    http = requests.Session()
+    response = http.post(f"{live_server}/login", data={"username": "duty", "password": DEMO_PASSWORD,
+                                                       "next": "https://evil.example/"}, allow_redirects=False)
+    assert response.headers["Location"] == "/wall"
+
+
+def test_dash_data_calls_need_a_session(live_server):
+    for path in ("/_dash-layout", "/_dash-dependencies"):
+        response = requests.get(f"{live_server}{path}")
+        assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
+    assert requests.post(f"{live_server}/_dash-update-component", json={}).status_code == 401
+
+
+def test_pages_redirect_to_login_and_back(live_server):
+    response = requests.get(f"{live_server}/wall", headers={"Accept": "text/html"}, allow_redirects=False)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login?next=/wall")
+
+
+def test_signing_out_ends_the_session(live_server):
+    http, _ = _login(live_server, "duty", DEMO_PASSWORD)
+    http.get(f"{live_server}/logout")
+    assert http.get(f"{live_server}/_dash-layout").status_code == 401

@@ -1,0 +1,120 @@
+"""The wall display in Debian Chromium: sign-in, the grid map's drill-down, the scope of a street user, KPIs."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from backend.grids import scoped_grid
+from backend.i18n import Translator
+from backend.models import Grid, User
+from backend.scope import Scope
+from backend.seed import DEMO_PASSWORD
+from backend.stats import wall_kpis
+
+POLYGONS = "#wall-map path.leaflet-interactive"
+LABELS = "#wall-map .wall-grid-label b"
+CRUMBS = "#wall-breadcrumb .wall-crumb"
+KPI_IDS = ("wall-kpi-reports_today", "wall-kpi-open_cases", "wall-kpi-overdue", "wall-kpi-closed_today")
+
+
+def log_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def children(sessions, parent_id: int) -> list[Grid]:
+    with sessions() as s:
+        return s.scalars(select(Grid).where(Grid.parent_id == parent_id).order_by(Grid.code)).all()
+
+
+def open_cases(sessions, grid_id: int) -> int:
+    with sessions() as s:
+        return wall_kpis(s, Scope.of_grid(s.get(Grid, grid_id)), datetime.now(timezone.utc), "Asia/Shanghai")["open_cases"]
+
+
+def user_view(sessions, username: str) -> tuple[Grid, Translator]:
+    """The user's scope grid and translator."""
+    with sessions() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        return scoped_grid(s, Scope.of_user(s, user), user.grid_id), Translator(user.language)
+
+
+def expect_map_of(page, grids: list[Grid], _: Translator) -> None:
+    """The map draws exactly these grids (checked by their labels, so a stale map cannot pass)."""
+    expect(page.locator(LABELS)).to_have_text([_.name(grid) for grid in grids])
+    expect(page.locator(POLYGONS)).to_have_count(len(grids))
+
+
+def wait_for_kpis(page) -> None:
+    page.wait_for_function("ids => ids.every(id => /^\\d+$/.test(document.getElementById(id)?.textContent ?? ''))",
+                           arg=list(KPI_IDS))
+
+
+def test_duty_officer_drills_down_from_city_to_unit_grid(live_server, page, city_sessions):
+    city, _ = user_view(city_sessions, "duty")
+    districts = children(city_sessions, city.id)
+    log_in(page, live_server, "duty")
+    page.wait_for_url("**/wall")
+
+    expect_map_of(page, districts, _)
+    expect(page.locator(CRUMBS)).to_have_text([_.name(city)])
+    wait_for_kpis(page)
+    expect(page.locator("#wall-kpi-open_cases")).to_have_text(str(open_cases(city_sessions, city.id)))
+    expect(page.locator("#wall-cases .ag-row").first).to_be_visible()
+    # The clock shows the city's configured time zone, whatever the browser's is.
+    shanghai = [f"{datetime.now(ZoneInfo('Asia/Shanghai')) - timedelta(minutes=m):%Y-%m-%d %H:%M}" for m in (0, 1)]
+    assert page.locator("#shell-clock").inner_text()[:16] in shanghai
+
+    communities = children(city_sessions, districts[0].id)
+    page.locator(POLYGONS).first.click()
+    expect(page.locator(CRUMBS)).to_have_text([_.name(city), _.name(districts[0])])
+    expect_map_of(page, communities, _)
+    expect(page.locator("#wall-kpi-open_cases")).to_have_text(str(open_cases(city_sessions, districts[0].id)))
+
+    units = children(city_sessions, communities[0].id)
+    page.locator(POLYGONS).first.click()
+    expect(page.locator(CRUMBS)).to_have_count(3)
+    expect_map_of(page, units, _)
+
+    # A unit grid has no children: the map stays on its siblings, the unit becomes the selection.
+    page.locator(POLYGONS).first.click()
+    expect(page.locator(CRUMBS)).to_have_text([_.name(g) for g in (city, districts[0], communities[0], units[0])])
+    expect_map_of(page, units, _)
+
+    page.locator(CRUMBS).first.click()
+    expect(page.locator(CRUMBS)).to_have_count(1)
+    expect_map_of(page, districts, _)
+    wait_for_kpis(page)
+    assert page.console_errors == []
+
+
+def test_wrong_password_stays_on_login_with_message(live_server, page):
+    log_in(page, live_server, "duty", "not-the-password")
+    expect(page.locator(".login-error")).to_have_text(Translator("zh_Hans")("Wrong user name or password."))
+    assert page.url.split("?")[0] == f"{live_server}/login"
+
+
+def test_street_dispatcher_sees_only_its_district_even_when_asking_for_another(live_server, page, city_sessions):
+    district, _ = user_view(city_sessions, "street1")
+    log_in(page, live_server, "street1")
+    page.wait_for_url("**/wall")
+
+    communities = children(city_sessions, district.id)
+    expect_map_of(page, communities, _)
+    expect(page.locator(CRUMBS)).to_have_text([_.name(district)])
+    wait_for_kpis(page)
+    expect(page.locator("#wall-kpi-open_cases")).to_have_text(str(open_cases(city_sessions, district.id)))
+
+    page.locator(POLYGONS).first.click()
+    expect(page.locator(CRUMBS)).to_have_count(2)
+    # A crafted selection outside the scope (another district) falls back to the user's own district.
+    neighbour = next(d for d in children(city_sessions, district.parent_id) if d.id != district.id)
+    page.evaluate("id => window.dash_clientside.set_props('wall-grid', {data: id})", neighbour.id)
+    expect(page.locator(CRUMBS)).to_have_text([_.name(district)])
+    expect_map_of(page, communities, _)
+    assert page.console_errors == []
