@@ -161,9 +161,10 @@ COMMANDS = {"serve": cmd_serve, "seed": cmd_seed, "db": cmd_db, "simulate": cmd_
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in {"-h", "--help"}):
+        argv = ["serve", *argv]  # serving is the default: `python -m dashboard --port 8060`
     args = _parser().parse_args(argv)
-    if args.command is None:
-        args = _parser().parse_args(["serve", *(argv or sys.argv[1:])])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:

@@ -37,6 +37,15 @@ def test_help_lists_the_subcommands():
         assert command in result.stdout
 
 
+def test_serve_is_the_default_command_and_takes_its_options(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run("--port", str(port), env={"DATABASE_URL": f"sqlite:///{tmp_path}/c.sqlite"})
+    assert_one_clear_line(result, f"port {port}")
+
+
 def test_unknown_scale(tmp_path):
     result = run("seed", "--scale", "megacity", env={"DATABASE_URL": f"sqlite:///{tmp_path}/c.sqlite"})
     assert_one_clear_line(result, "megacity", "small")

@@ -118,3 +118,22 @@ def test_street_dispatcher_sees_only_its_district_even_when_asking_for_another(l
     expect(page.locator(CRUMBS)).to_have_text([_.name(district)])
     expect_map_of(page, communities, _)
     assert page.console_errors == []
+
+
+def test_language_is_switched_per_user_and_remembered(live_server, page, chromium, city_sessions):
+    city, _ = user_view(city_sessions, "duty")
+    log_in(page, live_server, "duty")
+    page.wait_for_url("**/wall")
+    expect(page.locator(".wall-kpi-label").nth(1)).to_have_text("在办案件")
+
+    page.get_by_text("English", exact=True).click()
+    expect(page.locator(".wall-kpi-label").nth(1)).to_have_text("Open cases")
+    expect(page.locator(LABELS).first).to_have_text(children(city_sessions, city.id)[0].name_en)
+    with city_sessions() as s:
+        assert s.scalar(select(User.language).where(User.username == "duty")) == "en"
+    # Another user is untouched.
+    other = chromium.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    log_in(other, live_server, "dispatcher")
+    expect(other.locator(".wall-kpi-label").nth(1)).to_have_text("在办案件")
+    other.context.close()
+    assert page.console_errors == []
