@@ -52,6 +52,19 @@ class Config:
     # (see backend.simulator). 240/h is one every 15 s: the wall looks alive
     # without flooding a small demo city.
     simulator_peak_per_hour: float = 240.0
+    # Time limits (DOMAIN.md §9 step lights): a yellow card once this share of
+    # the limit has passed, red once it is overdue.
+    yellow_share: float = 0.8
+    # Overdue this long and the sweeper escalates a case one level up: two hours
+    # gives the assignee the rest of a shift to finish before the level above steps in.
+    escalation_grace_hours: float = 2.0
+    # The sweeper's period: cards change at minute granularity on screens anyway.
+    sweep_seconds: float = 60.0
+    # A new report of the same category this close in space and time to an
+    # open case is flagged as a probable duplicate (one block, one day).
+    duplicate_radius_m: float = 150.0
+    duplicate_window_hours: float = 24.0
+    upload_dir: str = "instance/uploads"
 
     @property
     def is_sqlite(self) -> bool:
@@ -79,6 +92,13 @@ class Config:
             simulator_peak_per_hour=float(_number(
                 "SIMULATOR_PEAK_PER_HOUR", env.get("SIMULATOR_PEAK_PER_HOUR", str(cls.simulator_peak_per_hour)), float)),
         )
+        numbers = {"YELLOW_SHARE": ("yellow_share", float), "ESCALATION_GRACE_HOURS": ("escalation_grace_hours", float),
+                   "SWEEP_SECONDS": ("sweep_seconds", float), "DUPLICATE_RADIUS_M": ("duplicate_radius_m", float),
+                   "DUPLICATE_WINDOW_HOURS": ("duplicate_window_hours", float)}
+        config = replace(config, **{field: _number(name, env[name], kind)
+                                    for name, (field, kind) in numbers.items() if name in env})
+        if env.get("UPLOAD_DIR"):
+            config = replace(config, upload_dir=env["UPLOAD_DIR"])
         if secret:
             config = replace(config, secret_key=secret)
         return config.validated()
@@ -95,4 +115,11 @@ class Config:
             raise ConfigError(f"TIMEZONE={self.timezone!r} is not a known IANA time zone, e.g. Asia/Shanghai") from None
         if not 0 < self.port < 65536:
             raise ConfigError(f"PORT={self.port} is out of range 1-65535")
+        if not 0 < self.yellow_share < 1:
+            raise ConfigError(f"YELLOW_SHARE={self.yellow_share} must lie between 0 and 1, e.g. 0.8")
+        for name, value in (("ESCALATION_GRACE_HOURS", self.escalation_grace_hours),
+                            ("SWEEP_SECONDS", self.sweep_seconds), ("DUPLICATE_RADIUS_M", self.duplicate_radius_m),
+                            ("DUPLICATE_WINDOW_HOURS", self.duplicate_window_hours)):
+            if value < 0 or (name == "SWEEP_SECONDS" and value == 0):
+                raise ConfigError(f"{name}={value} must be positive")
         return self

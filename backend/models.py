@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Integer,
-                        MetaData, String, Table, Text, TypeDecorator)
+                        MetaData, String, Table, Text, TypeDecorator, UniqueConstraint, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 GRID_LEVELS = (0, 1, 2, 3)  # city, district/street, community, unit grid
@@ -208,7 +208,11 @@ class Report(GridPlaced, Base):
     """One raw intake from a channel; registration turns it into (or merges it into) a case."""
 
     __tablename__ = "report"
-    __table_args__ = (CheckConstraint(_one_of("channel", CHANNELS), name="channel"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("channel", CHANNELS), name="channel"),
+        # A device's offline queue resends reports; its own id makes each count once.
+        UniqueConstraint("submitted_by_id", "client_id", name="uq_report_client"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -221,6 +225,8 @@ class Report(GridPlaced, Base):
     lat: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(200))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    client_id: Mapped[str | None] = mapped_column(String(64))
 
     grid: Mapped[Grid | None] = relationship(foreign_keys="Report.grid_id")
     category: Mapped[Category | None] = relationship()
@@ -254,7 +260,15 @@ class Case(GridPlaced, Base):
     card: Mapped[str] = mapped_column(String(8), default="none")
     escalations: Mapped[int] = mapped_column(Integer, default=0)
     satisfaction: Mapped[int | None] = mapped_column(Integer)
+    supervised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    postpone_requested_hours: Mapped[float | None] = mapped_column(Float)
+    # A probable duplicate found at intake, and the case this one was merged into.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))
+    # Optimistic lock: every UPDATE checks it, so of two concurrent actions exactly one wins.
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     grid: Mapped[Grid | None] = relationship(foreign_keys="Case.grid_id")
     category: Mapped[Category] = relationship()
@@ -290,5 +304,34 @@ class CaseEvent(Base):
     from_state: Mapped[str | None] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)  # the action's parameters, as JSON
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+class Attachment(Base):
+    """A photo sent with a report or a feedback; the file lives on disk under UPLOAD_DIR."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_event.id"))
+    path: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token for devices and other systems (also Open311's api_key); acts as its user."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)

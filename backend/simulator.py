@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.config import Config
 from backend.intake import ReportIn, submit_report
 from backend.locator import GridLocator
 from backend.models import Category, Grid
@@ -36,12 +37,12 @@ def rhythm(local_hour: float) -> float:
 
 
 class Simulator:
-    def __init__(self, sessions: sessionmaker[Session], locator: GridLocator, peak_per_hour: float, tz: str,
-                 seed: int | None = None):
+    def __init__(self, sessions: sessionmaker[Session], locator: GridLocator, config: Config, seed: int | None = None):
         self._sessions = sessions
         self._locator = locator
-        self._peak = peak_per_hour
-        self._tz = ZoneInfo(tz)
+        self._config = config
+        self._peak = config.simulator_peak_per_hour
+        self._tz = ZoneInfo(config.timezone)
         self._rng = np.random.default_rng(seed)
         with sessions() as session:
             units = session.execute(select(Grid.id, Grid.population).where(Grid.level == 3).order_by(Grid.id)).all()
@@ -70,15 +71,18 @@ class Simulator:
     def step(self, now: datetime) -> str:
         """Submit one report; returns the new case's number."""
         with self._sessions() as session:
-            case = submit_report(session, self.make_report(), self._locator, now, actor_name="simulator")
+            case = submit_report(session, self.make_report(), self._locator, now, self._config,
+                                 actor_name="simulator")
             session.commit()
             return case.number
 
-    def run(self, stop: threading.Event) -> None:
-        """Submit reports until `stop` is set; a failed step is logged and the loop goes on."""
-        while not stop.wait(self.next_delay(datetime.now(timezone.utc))):
+    def run(self, stop: threading.Event, limit: int | None = None) -> None:
+        """Submit reports until `stop` is set (or `limit` were made); a failed step is logged and the loop goes on."""
+        made = 0
+        while (limit is None or made < limit) and not stop.wait(self.next_delay(datetime.now(timezone.utc))):
             try:
                 number = self.step(datetime.now(timezone.utc))
+                made += 1
                 log.info("simulator opened case %s", number)
             except Exception:
                 log.exception("simulator step failed")

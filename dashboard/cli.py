@@ -93,13 +93,10 @@ def cmd_serve(config: Config, args) -> int:
     prepare(config)
     from dashboard.app import create_app  # imports Dash: only when serving
 
+    from dashboard import background
+
     centre = create_app(config)
-    if config.simulator:
-        simulator = Simulator(centre.sessions, centre.locator, config.simulator_peak_per_hour, config.timezone)
-        stop = threading.Event()
-        thread = threading.Thread(target=simulator.run, args=(stop,), name="simulator", daemon=True)
-        thread.start()
-        centre.background.append(stop)
+    background.start(centre)
     print(f"Grid command centre: http://{config.host}:{config.port}/wall")
     if config.demo:
         print(f"demo accounts (password {DEMO_PASSWORD}): "
@@ -131,17 +128,9 @@ def cmd_simulate(config: Config, args) -> int:
     sessions = session_factory(engine)
     with sessions() as session:
         locator = GridLocator.from_session(session)
-    simulator = Simulator(sessions, locator, args.rate or config.simulator_peak_per_hour, config.timezone)
-    stop = threading.Event()
-    made = 0
-    try:
-        while not stop.wait(simulator.next_delay(datetime.now(timezone.utc))):
-            print(simulator.step(datetime.now(timezone.utc)), flush=True)
-            made += 1
-            if args.count and made >= args.count:
-                break
-    except KeyboardInterrupt:
-        pass
+    if args.rate:
+        config = replace(config, simulator_peak_per_hour=args.rate)
+    Simulator(sessions, locator, config).run(threading.Event(), limit=args.count)
     return 0
 
 

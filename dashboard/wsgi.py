@@ -9,6 +9,7 @@ all sharing REDIS_URL.
 import sys
 
 from backend.config import Config
+from dashboard import background
 from dashboard.app import create_app
 from dashboard.cli import KNOWN_ERRORS, prepare
 
@@ -18,4 +19,6 @@ try:
 except KNOWN_ERRORS as error:
     sys.exit(f"error: {error}")
 
-app = create_app(_config).server
+_centre = create_app(_config)
+background.start(_centre)
+app = _centre.server

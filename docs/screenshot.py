@@ -67,7 +67,7 @@ def prepare_city(url: str, language: str, tz: str) -> None:
         locator = GridLocator.from_session(session)
         session.scalar(select(User).where(User.username == "duty")).language = language
         session.commit()
-    simulator = Simulator(sessions, locator, 240, tz, seed=1)
+    simulator = Simulator(sessions, locator, Config(timezone=tz), seed=1)
     for k in range(LIVE_REPORTS, 0, -1):
         simulator.step(now - k * REPORT_SPACING)
     engine.dispose()

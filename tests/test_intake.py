@@ -1,4 +1,6 @@
 """A report from any channel opens a case in its unit grid, or is refused with nothing written."""
+from datetime import timedelta
+
 import pytest
 import shapely
 from pydantic import ValidationError
@@ -7,7 +9,10 @@ from sqlalchemy import func, select
 from backend.intake import IntakeError, ReportIn, submit_report
 from backend.locator import GridLocator
 from backend.models import Case, CaseEvent, Category, Grid, Report, case_id_from_number
+from backend.config import Config
 from tests.conftest import NOW
+
+CONFIG = Config()
 
 
 @pytest.fixture
@@ -28,7 +33,7 @@ def test_report_opens_a_collected_case_in_its_unit_grid_with_history(world):
     sessions, locator, unit, (lon, lat), category = world
     with sessions() as session:
         case = submit_report(session, ReportIn(channel="hotline", description="路灯不亮", category_code=category.code,
-                                               lon=lon, lat=lat, reporter_phone="13800000000"), locator, NOW)
+                                               lon=lon, lat=lat, reporter_phone="13800000000"), locator, NOW, CONFIG)
         session.commit()
         case = session.get(Case, case.id)
         report = session.scalar(select(Report).where(Report.case_id == case.id))
@@ -43,7 +48,7 @@ def test_report_without_location_is_placed_at_the_city_only(world):
     sessions, locator, _, _, category = world
     with sessions() as session:
         case = submit_report(session, ReportIn(channel="sms", description="噪音扰民", category_code=category.code),
-                             locator, NOW)
+                             locator, NOW, CONFIG)
         assert (case.city_id, case.district_id, case.grid_id) == (locator.root_id, None, None)
 
 
@@ -57,7 +62,7 @@ def test_refused_report_writes_nothing(world, field, values):
     with sessions() as session:
         before = _counts(session)
         with pytest.raises(IntakeError) as refused:
-            submit_report(session, ReportIn(**fields), locator, NOW)
+            submit_report(session, ReportIn(**fields), locator, NOW, CONFIG)
         session.rollback()
         assert refused.value.field == field
         assert _counts(session) == before
@@ -68,7 +73,7 @@ def test_major_category_is_not_accepted_for_a_case(world):
     with sessions() as session:
         major = session.scalar(select(Category).where(Category.parent_id.is_(None)))
         with pytest.raises(IntakeError, match="GET /api/v1/categories"):
-            submit_report(session, ReportIn(channel="web", description="x", category_code=major.code), locator, NOW)
+            submit_report(session, ReportIn(channel="web", description="x", category_code=major.code), locator, NOW, CONFIG)
 
 
 @pytest.mark.parametrize("bad", [
@@ -78,3 +83,28 @@ def test_major_category_is_not_accepted_for_a_case(world):
 def test_malformed_report_is_rejected_at_the_edge(bad):
     with pytest.raises(ValidationError):
         ReportIn(**({"channel": "web", "description": "x", "category_code": "CA-01-01"} | bad))
+
+
+def test_report_near_an_open_case_of_the_same_category_is_flagged_as_duplicate(world):
+    sessions, locator, _, (lon, lat), category = world
+    with sessions() as session:
+        first = submit_report(session, ReportIn(channel="web", description="a", category_code=category.code,
+                                                lon=lon, lat=lat), locator, NOW, CONFIG)
+        near = submit_report(session, ReportIn(channel="sms", description="b", category_code=category.code,
+                                               lon=lon + 0.0005, lat=lat), locator, NOW, CONFIG)
+        later = submit_report(session, ReportIn(channel="sms", description="c", category_code=category.code,
+                                                lon=lon, lat=lat), locator, NOW + timedelta(days=2), CONFIG)
+    assert near.duplicate_of_id == first.id  # about 45 m away, same day
+    assert later.duplicate_of_id is None  # outside the 24 h window
+
+
+def test_offline_report_sent_twice_is_applied_once(world):
+    sessions, locator, _, (lon, lat), category = world
+    report = ReportIn(channel="handheld", description="井盖缺失", category_code=category.code, lon=lon, lat=lat,
+                      client_id="device-7:42")
+    with sessions() as session:
+        before = _counts(session)
+        first = submit_report(session, report, locator, NOW, CONFIG, submitted_by_id=1)
+        again = submit_report(session, report, locator, NOW, CONFIG, submitted_by_id=1)
+        assert again.id == first.id
+        assert _counts(session) == tuple(n + 1 for n in before)

@@ -3,6 +3,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from backend.config import Config
 from backend.locator import GridLocator
 from backend.models import Case
 from backend.simulator import NIGHT_SHARE, Simulator, rhythm
@@ -16,7 +17,7 @@ def test_day_is_busier_than_night():
 
 def test_rate_follows_local_time(city_sessions):
     with city_sessions() as session:
-        simulator = Simulator(city_sessions, GridLocator.from_session(session), 240, "Asia/Shanghai", seed=1)
+        simulator = Simulator(city_sessions, GridLocator.from_session(session), Config(), seed=1)
     afternoon = datetime(2026, 11, 26, 6, 0, tzinfo=timezone.utc)  # 14:00 in Shanghai
     night = datetime(2026, 11, 26, 19, 0, tzinfo=timezone.utc)  # 03:00 in Shanghai
     assert simulator.rate_per_hour(afternoon) > 4 * simulator.rate_per_hour(night)
@@ -24,7 +25,7 @@ def test_rate_follows_local_time(city_sessions):
 
 def test_step_opens_a_located_case(city_sessions):
     with city_sessions() as session:
-        simulator = Simulator(city_sessions, GridLocator.from_session(session), 240, "Asia/Shanghai", seed=1)
+        simulator = Simulator(city_sessions, GridLocator.from_session(session), Config(), seed=1)
     numbers = [simulator.step(NOW) for _ in range(20)]
     with city_sessions() as session:
         created = session.scalars(select(Case).where(Case.created_at == NOW)).all()

@@ -1,0 +1,95 @@
+"""The time-limit sweeper: yellow and red cards, and escalation of overdue cases.
+
+It acts through `workflow.perform` as the system actor, so every card and
+escalation is an ordinary, recorded action. Several server processes may
+run it: on PostgreSQL an advisory lock lets one sweep at a time, and each
+sweep only does what is still due, so a repeated sweep changes nothing.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.config import Config
+from backend.models import Case, CaseEvent, Category, Grid
+from backend.scope import Scope
+from backend.workflow import SYSTEM, Actor, WorkflowError, card_for, perform
+
+log = logging.getLogger(__name__)
+SWEEPER_LOCK = 0x5EED_CA5E  # an arbitrary, fixed key for pg_try_advisory_xact_lock
+WATCHED = ("dispatched", "handling", "fed_back")
+ESCALATABLE = ("dispatched", "handling")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    cards: int = 0
+    escalated: int = 0
+    skipped: bool = False  # another process held the lock
+
+
+def system_actor(session: Session) -> Actor:
+    root = session.scalar(select(Grid).where(Grid.parent_id.is_(None)))
+    return Actor(name=SYSTEM, role=SYSTEM, scope=Scope.of_grid(root))
+
+
+def _has_lock(session: Session) -> bool:
+    if session.bind.dialect.name != "postgresql":
+        return True  # SQLite is the single-process embedded default
+    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SWEEPER_LOCK}))
+
+
+def _last_escalation(session: Session, case_id: int) -> datetime | None:
+    return session.scalar(select(func.max(CaseEvent.at)).where(CaseEvent.case_id == case_id,
+                                                                CaseEvent.action == "escalate"))
+
+
+def _act(session: Session, actor: Actor, case: Case, action: str, params: dict, now: datetime,
+         config: Config) -> bool:
+    """One action in a savepoint: a case that cannot take it is logged and left as it was."""
+    try:
+        with session.begin_nested():
+            perform(session, actor, case.id, action, params, now, config)
+        return True
+    except WorkflowError as error:
+        log.warning("sweeper could not %s case %s: %s", action, case.id, error)
+        return False
+
+
+def sweep(session: Session, now: datetime, config: Config) -> SweepResult:
+    """Mark due cards and escalate cases overdue past the grace period (not committed)."""
+    if not _has_lock(session):
+        return SweepResult(skipped=True)
+    actor = system_actor(session)
+    grace = timedelta(hours=config.escalation_grace_hours)
+    rows = session.execute(select(Case, Category.time_limit_hours).join(Category, Case.category_id == Category.id)
+                           .where(Case.state.in_(WATCHED), Case.deadline.is_not(None))
+                           .order_by(Case.deadline)).all()
+    cards = escalated = 0
+    for case, limit in rows:
+        due = card_for(case, now, config.yellow_share, limit)
+        if due != case.card and due in ("yellow", "red"):
+            cards += _act(session, actor, case, "mark_card", {"card": due}, now, config)
+        overdue_since = max(case.deadline, _last_escalation(session, case.id) or case.deadline)
+        if case.state in ESCALATABLE and case.handling_level > 0 and now > overdue_since + grace:
+            escalated += _act(session, actor, case, "escalate",
+                              {"note": f"overdue by more than {config.escalation_grace_hours:g} h"}, now, config)
+    return SweepResult(cards=cards, escalated=escalated)
+
+
+def run(sessions: sessionmaker[Session], config: Config, stop: threading.Event) -> None:
+    """Sweep every `config.sweep_seconds` until `stop` is set; a failed sweep is logged and retried."""
+    while not stop.wait(config.sweep_seconds):
+        try:
+            with sessions() as session:
+                result = sweep(session, datetime.now(timezone.utc), config)
+                session.commit()
+            if result.cards or result.escalated:
+                log.info("sweep: %d cards, %d escalations", result.cards, result.escalated)
+        except Exception:
+            log.exception("sweep failed")
