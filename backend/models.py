@@ -202,6 +202,7 @@ class User(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
 
     grid: Mapped[Grid] = relationship()
+    person: Mapped[Person | None] = relationship()
 
 
 class Report(GridPlaced, Base):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import callbacks
 import layouts
+from backend import api, open311
 from backend.config import Config
 from backend.db import make_engine, session_factory
 from backend.locator import GridLocator
@@ -85,6 +86,8 @@ def create_app(config: Config) -> CommandCentre:
     sessions = session_factory(engine)
     server = _server(config)
     init_auth(server, sessions)
+    server.register_blueprint(api.blueprint)
+    server.register_blueprint(open311.blueprint)
     app = _dash(server, config)
     socketio = SocketIO(server, message_queue=config.redis_url, async_mode="threading",
                         cors_allowed_origins=[])

@@ -11,9 +11,11 @@ from backend.auth import authenticate
 from backend.i18n import LANGUAGES, Translator
 from backend.models import User
 from backend.scope import Scope
+from backend.tokens import user_for_token
 
-# Paths anyone may fetch: the login form and static files (no data in them).
-PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz")
+# Paths anyone may fetch: the login form and static files (no data in them), and Open311,
+# whose GET endpoints the GeoReport v2 convention makes public (POST checks its api_key).
+PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz", "/open311/")
 
 
 @dataclass
@@ -26,19 +28,34 @@ class SessionUser(UserMixin):
     role: str
     language: str
     scope: Scope
+    person_id: int | None = None
+    department_id: int | None = None
 
     @property
     def translator(self) -> Translator:
         return Translator(self.language)
 
 
+def _session_user(session, user: User | None) -> SessionUser | None:
+    if user is None or not user.active:
+        return None
+    return SessionUser(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+                       language=user.language, scope=Scope.of_user(session, user), person_id=user.person_id,
+                       department_id=user.person.department_id if user.person else None)
+
+
 def load_session_user(sessions, user_id: str) -> SessionUser | None:
     with sessions() as session:
-        user = session.get(User, int(user_id)) if user_id.isdigit() else None
-        if user is None or not user.active:
-            return None
-        return SessionUser(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-                           language=user.language, scope=Scope.of_user(session, user))
+        return _session_user(session, session.get(User, int(user_id)) if user_id.isdigit() else None)
+
+
+def load_token_user(sessions, request) -> SessionUser | None:
+    """Devices and other systems: `Authorization: Bearer <token>` (see backend.tokens)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    with sessions() as session:
+        return _session_user(session, user_for_token(session, token.strip()))
 
 
 blueprint = Blueprint("auth", __name__)
@@ -115,5 +132,6 @@ def init_auth(server: Flask, sessions) -> None:
     manager = LoginManager(server)
     manager.session_protection = "strong"
     manager.user_loader(lambda user_id: load_session_user(sessions, user_id))
+    manager.request_loader(lambda request: load_token_user(sessions, request))
     server.register_blueprint(blueprint)
     server.before_request(_gate)

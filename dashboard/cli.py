@@ -24,6 +24,7 @@ from backend.models import ROLES
 from backend.seed import DEMO_PASSWORD, SeedError, is_seeded, seed_city
 from backend.citygen.geometry import SCALES
 from backend.simulator import Simulator
+from backend.tokens import issue_token
 
 KNOWN_ERRORS = (ConfigError, DatabaseUnavailable, SchemaOutOfDate, SeedError, UserError, OSError)
 DEMO_ACCOUNTS = (("duty", "duty officer, whole city"), ("dispatcher", "dispatcher, whole city"),
@@ -33,7 +34,7 @@ DEMO_ACCOUNTS = (("duty", "duty officer, whole city"), ("dispatcher", "dispatche
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard",
                                      description="Grid command centre. Without a subcommand: serve.")
-    commands = parser.add_subparsers(dest="command", metavar="{serve,seed,db,simulate,create-user}")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,seed,db,simulate,create-user,create-token}")
     serve = commands.add_parser("serve", help="serve the command centre (default)")
     serve.add_argument("--host", help="address to listen on (HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (PORT, default 8050)")
@@ -53,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--grid", required=True, help="code of the grid that is the user's scope, e.g. 410100-001")
     user.add_argument("--name", help="display name")
     user.add_argument("--language", choices=["zh_Hans", "en"], default="zh_Hans")
+    token = commands.add_parser("create-token", help="issue an API token (devices, other systems, Open311 api_key)")
+    token.add_argument("username", help="the user the token acts as (its role and scope)")
+    token.add_argument("--name", required=True, help="what uses the token, e.g. 'handheld 0042' or 'city hotline'")
     return parser
 
 
@@ -145,8 +149,17 @@ def cmd_create_user(config: Config, args) -> int:
     return 0
 
 
+def cmd_create_token(config: Config, args) -> int:
+    engine = _engine(config)
+    with session_factory(engine)() as session:
+        token = issue_token(session, args.username, args.name, datetime.now(timezone.utc))
+        session.commit()
+    print(token)
+    return 0
+
+
 COMMANDS = {"serve": cmd_serve, "seed": cmd_seed, "db": cmd_db, "simulate": cmd_simulate,
-            "create-user": cmd_create_user}
+            "create-user": cmd_create_user, "create-token": cmd_create_token}
 
 
 def main(argv: list[str] | None = None) -> int:

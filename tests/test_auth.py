@@ -77,3 +77,25 @@ def test_signing_out_ends_the_session(live_server):
     http, _ = _login(live_server, "duty", DEMO_PASSWORD)
     http.get(f"{live_server}/logout")
     assert http.get(f"{live_server}/_dash-layout").status_code == 401
+
+
+def test_a_bearer_token_acts_as_its_user_until_revoked(live_server, city_url):
+    from datetime import datetime, timezone
+
+    from backend.db import make_engine, session_factory
+    from backend.models import ApiToken
+    from backend.tokens import issue_token
+
+    sessions = session_factory(make_engine(city_url))
+    with sessions() as session:
+        token = issue_token(session, "gridworker", "handheld 0042", datetime.now(timezone.utc))
+        session.commit()
+        assert token not in session.scalar(select(ApiToken.token_hash))
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert requests.get(f"{live_server}/_dash-dependencies", headers=bearer).status_code == 200
+    assert requests.get(f"{live_server}/_dash-dependencies",
+                        headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    with sessions() as session:
+        session.scalar(select(ApiToken)).revoked = True
+        session.commit()
+    assert requests.get(f"{live_server}/_dash-dependencies", headers=bearer).status_code == 401
