@@ -1,7 +1,13 @@
-"""Probable duplicates: a new report of the same category near an open case, recently."""
+"""Probable duplicates: a new report of the same category near an open case, recently.
+
+Candidates for a whole batch come from one query; a bucket index (cells as
+wide as the radius) then finds each report's neighbours without comparing
+every pair.
+"""
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -10,6 +16,7 @@ from sqlalchemy.orm import Session
 from backend.models import OPEN_STATES, Case
 
 EARTH_RADIUS_M = 6_371_000
+METRES_PER_DEGREE_LAT = 111_320
 
 
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -20,15 +27,38 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
-def probable_duplicate(session: Session, category_id: int, lon: float, lat: float, now: datetime,
-                       radius_m: float, window_hours: float, exclude_id: int | None = None) -> Case | None:
-    """The nearest open case of this category within the radius, opened within the window."""
-    dlat = radius_m / 111_320  # metres per degree of latitude
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-    candidates = session.scalars(select(Case).where(
-        Case.category_id == category_id, Case.state.in_(OPEN_STATES), Case.merged_into_id.is_(None),
-        Case.created_at >= now - timedelta(hours=window_hours), Case.id != (exclude_id or 0),
-        Case.lon.between(lon - dlon, lon + dlon), Case.lat.between(lat - dlat, lat + dlat)))
-    near = [(distance_m(lon, lat, c.lon, c.lat), c.id, c) for c in candidates]
-    near = [item for item in near if item[0] <= radius_m]
-    return min(near)[2] if near else None
+class DuplicateFinder:
+    """Open cases that new reports at these points might duplicate."""
+
+    def __init__(self, session: Session, points: list[tuple[int, float, float]], now: datetime, radius_m: float,
+                 window_hours: float):
+        """`points` are (category_id, lon, lat) of the incoming reports."""
+        self._radius = radius_m
+        self._cell = radius_m / METRES_PER_DEGREE_LAT / 0.5  # cos(lat) >= 0.5 below 60°: one cell covers the radius
+        self._buckets: dict[tuple[int, int, int], list[tuple[float, float, int]]] = defaultdict(list)
+        if not points or radius_m <= 0:
+            return
+        margin = self._cell
+        lons, lats = [p[1] for p in points], [p[2] for p in points]
+        rows = session.execute(select(Case.id, Case.category_id, Case.lon, Case.lat).where(
+            Case.category_id.in_({p[0] for p in points}), Case.state.in_(OPEN_STATES),
+            Case.merged_into_id.is_(None), Case.created_at >= now - timedelta(hours=window_hours),
+            Case.lon.between(min(lons) - margin, max(lons) + margin),
+            Case.lat.between(min(lats) - margin, max(lats) + margin)))
+        for case_id, category_id, lon, lat in rows:
+            self._buckets[self._key(category_id, lon, lat)].append((lon, lat, case_id))
+
+    def _key(self, category_id: int, lon: float, lat: float) -> tuple[int, int, int]:
+        return category_id, math.floor(lon / self._cell), math.floor(lat / self._cell)
+
+    def nearest(self, category_id: int, lon: float, lat: float) -> int | None:
+        """The id of the nearest candidate within the radius, or None."""
+        _, cx, cy = self._key(category_id, lon, lat)
+        best = None
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for other_lon, other_lat, case_id in self._buckets.get((category_id, cx + dx, cy + dy), ()):
+                    d = distance_m(lon, lat, other_lon, other_lat)
+                    if d <= self._radius and (best is None or d < best[0]):
+                        best = (d, case_id)
+        return best[1] if best else None

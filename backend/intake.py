@@ -1,23 +1,25 @@
-"""Intake: a report arrives from a channel and opens a case awaiting registration.
+"""Intake: reports arrive from a channel and open cases awaiting registration.
 
-Every channel (handheld, hotline, SMS, Open311, simulator) comes through
-`submit_report`; the report, the case and its first history entry are
-written in the caller's transaction, so a failure leaves nothing behind.
-A report with a client id (a device's offline queue) is applied once: sent
-again, it answers the case it opened the first time.
+Every channel (handheld, offline sync, hotline, SMS, Open311, simulator)
+comes through `submit_reports` (or `submit_report` for one). Reports, cases
+and their first history entries are written in the caller's transaction
+with one statement per table for the whole batch, so a failure leaves
+nothing behind. A report with a client id (a device's offline queue) is
+applied once: sent again, it answers the case it opened the first time.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from backend.config import Config
-from backend.duplicates import probable_duplicate
+from backend.duplicates import DuplicateFinder
 from backend.locator import GridLocator
-from backend.models import CHANNELS, Case, CaseEvent, Category, Report
+from backend.models import CHANNELS, Case, CaseEvent, Category, Report, case_number
 
 SYSTEM_ACTOR = "system"
 
@@ -28,6 +30,7 @@ class IntakeError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.reason = message
 
 
 class ReportIn(BaseModel):
@@ -53,45 +56,100 @@ class ReportIn(BaseModel):
         return self
 
 
-def _already_submitted(session: Session, submitted_by_id: int | None, client_id: str | None) -> Case | None:
-    if submitted_by_id is None or client_id is None:
-        return None
-    case_id = session.scalar(select(Report.case_id).where(Report.submitted_by_id == submitted_by_id,
-                                                          Report.client_id == client_id))
-    return session.get(Case, case_id) if case_id else None
+@dataclass(frozen=True)
+class Submitted:
+    """What became of one report: a new case, the case a resend had opened before, or a refusal."""
+
+    status: str  # "created" | "already_applied" | "refused"
+    case_id: int | None = None
+    number: str | None = None
+    grid_id: int | None = None
+    duplicate_of_id: int | None = None
+    error: IntakeError | None = None
+
+
+def _categories(session: Session, reports: list[ReportIn]) -> dict[str, Category]:
+    codes = {r.category_code for r in reports}
+    return {c.code: c for c in session.scalars(select(Category).where(Category.code.in_(codes),
+                                                                      Category.parent_id.is_not(None)))}
+
+
+def _applied_before(session: Session, submitted_by_id: int | None, reports: list[ReportIn]) -> dict[str, Submitted]:
+    client_ids = {r.client_id for r in reports if r.client_id}
+    if submitted_by_id is None or not client_ids:
+        return {}
+    rows = session.execute(select(Report.client_id, Case.id, Case.created_at, Case.grid_id, Case.duplicate_of_id)
+                           .join(Case, Case.id == Report.case_id)
+                           .where(Report.submitted_by_id == submitted_by_id, Report.client_id.in_(client_ids)))
+    return {client_id: Submitted("already_applied", case_id, case_number(created, case_id), grid_id, duplicate)
+            for client_id, case_id, created, grid_id, duplicate in rows}
+
+
+def _check(report: ReportIn, category: Category | None, grid_id: int | None) -> None:
+    if category is None:
+        raise IntakeError("category_code", f"{report.category_code!r} is not a minor category; "
+                                           "list valid codes with GET /api/v1/categories")
+    if report.lon is not None and grid_id is None:
+        raise IntakeError("lon/lat", "the point lies outside the served territory")
+
+
+def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocator, now: datetime, config: Config,
+                   actor_name: str = SYSTEM_ACTOR, submitted_by_id: int | None = None) -> list[Submitted]:
+    """Open a case in state `collected` for each acceptable report (flushed, not committed).
+
+    Refused reports are answered, not raised, so one bad report in an offline
+    batch does not stop the others. Reports in one batch are checked for
+    duplicates against open cases, not against each other.
+    """
+    categories = _categories(session, reports)
+    before = _applied_before(session, submitted_by_id, reports)
+    located = [r for r in reports if r.lon is not None]
+    grids = dict(zip(map(id, located), locator.locate_many([r.lon for r in located], [r.lat for r in located])))
+    finder = DuplicateFinder(session, [(categories[r.category_code].id, r.lon, r.lat) for r in located
+                                       if r.category_code in categories and grids[id(r)] is not None],
+                             now, config.duplicate_radius_m, config.duplicate_window_hours)
+    results: list[Submitted | None] = []
+    cases, accepted = [], []
+    for report in reports:
+        if report.client_id in before:
+            results.append(before[report.client_id])
+            continue
+        category, grid_id = categories.get(report.category_code), grids.get(id(report))
+        try:
+            _check(report, category, grid_id)
+        except IntakeError as error:
+            results.append(Submitted("refused", error=error))
+            continue
+        duplicate = finder.nearest(category.id, report.lon, report.lat) if grid_id else None
+        cases.append({"state": "collected", "channel": report.channel, "description": report.description,
+                      "category_id": category.id, "urgency": category.urgency, "lon": report.lon, "lat": report.lat,
+                      "address": report.address, "created_at": now, "updated_at": now,
+                      "handling_level": category.handling_level, "duplicate_of_id": duplicate, "version": 1,
+                      "card": "none", "escalations": 0, **locator.placement(grid_id).columns()})
+        accepted.append((len(results), report, category))
+        results.append(None)
+    if cases:
+        ids = session.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True), cases).all()
+        session.execute(insert(Report), [
+            {"channel": report.channel, "received_at": now, "category_id": category.id,
+             "submitted_by_id": submitted_by_id, "case_id": case_id,
+             **report.model_dump(exclude={"category_code", "channel"}),
+             **{k: row[k] for k in ("city_id", "district_id", "community_id", "grid_id")}}
+            for case_id, (_, report, category), row in zip(ids, accepted, cases)])
+        session.execute(insert(CaseEvent), [
+            {"case_id": case_id, "at": now, "actor_name": actor_name, "action": "collect", "from_state": None,
+             "to_state": "collected", "note": report.channel}
+            for case_id, (_, report, _category) in zip(ids, accepted)])
+        for case_id, (index, _, _), row in zip(ids, accepted, cases):
+            results[index] = Submitted("created", case_id, case_number(now, case_id), row["grid_id"],
+                                       row["duplicate_of_id"])
+    return results
 
 
 def submit_report(session: Session, report_in: ReportIn, locator: GridLocator, now: datetime, config: Config,
                   actor_name: str = SYSTEM_ACTOR, submitted_by_id: int | None = None) -> Case:
-    """Record the report and open its case in state `collected` (flushed, not committed)."""
-    previous = _already_submitted(session, submitted_by_id, report_in.client_id)
-    if previous is not None:
-        return previous
-    category = session.scalar(select(Category).where(Category.code == report_in.category_code,
-                                                     Category.parent_id.is_not(None)))
-    if category is None:
-        raise IntakeError("category_code", f"{report_in.category_code!r} is not a minor category; "
-                                           "list valid codes with GET /api/v1/categories")
-    grid_id = None
-    duplicate = None
-    if report_in.lon is not None:
-        grid_id = locator.locate(report_in.lon, report_in.lat)
-        if grid_id is None:
-            raise IntakeError("lon/lat", "the point lies outside the served territory")
-        duplicate = probable_duplicate(session, category.id, report_in.lon, report_in.lat, now,
-                                       config.duplicate_radius_m, config.duplicate_window_hours)
-    placement = locator.placement(grid_id).columns()
-    fields = report_in.model_dump(exclude={"category_code"})
-    report = Report(received_at=now, category_id=category.id, submitted_by_id=submitted_by_id, **fields,
-                    **placement)
-    case = Case(state="collected", channel=report_in.channel, description=report_in.description,
-                category_id=category.id, urgency=category.urgency, lon=report_in.lon, lat=report_in.lat,
-                address=report_in.address, created_at=now, updated_at=now, handling_level=category.handling_level,
-                duplicate_of_id=duplicate.id if duplicate else None, **placement)
-    session.add_all([report, case])
-    session.flush()
-    report.case_id = case.id
-    session.add(CaseEvent(case_id=case.id, at=now, actor_name=actor_name, action="collect",
-                          from_state=None, to_state="collected", note=report_in.channel))
-    session.flush()
-    return case
+    """One report: its case (flushed, not committed), or IntakeError."""
+    result = submit_reports(session, [report_in], locator, now, config, actor_name, submitted_by_id)[0]
+    if result.error is not None:
+        raise result.error
+    return session.get(Case, result.case_id)

@@ -56,6 +56,14 @@ class GridLocator:
             return int(self._ids[index])
         return None
 
+    def locate_many(self, lons, lats) -> list[int | None]:
+        """`locate` for many points in one STRtree query."""
+        found: list[int | None] = [None] * len(lons)
+        points, hits = self._tree.query(shapely.points(lons, lats), predicate="intersects")
+        for point, hit in zip(points.tolist(), hits.tolist()):
+            found[point] = int(self._ids[hit])
+        return found
+
     def placement(self, grid_id: int | None) -> Placement:
         """The grid's chain of ancestors; the city alone when the grid is unknown."""
         if grid_id is None:

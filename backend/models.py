@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Integer,
+from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Index, Integer,
                         MetaData, String, Table, Text, TypeDecorator, UniqueConstraint, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -240,6 +240,8 @@ class Case(GridPlaced, Base):
         CheckConstraint(_one_of("urgency", URGENCIES), name="urgency"),
         CheckConstraint(_one_of("card", CARDS), name="card"),
         CheckConstraint(_one_of("channel", CHANNELS), name="channel"),
+        # Duplicate search: recent cases of one category (backend.duplicates).
+        Index("ix_case_file_category_created", "category_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -56,6 +56,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_case_file_duplicate_of_id_case_file'), 'case_file', ['duplicate_of_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_case_file_merged_into_id_case_file'), 'case_file', ['merged_into_id'], ['id'])
+        batch_op.create_index('ix_case_file_category_created', ['category_id', 'created_at'], unique=False)
 
     with op.batch_alter_table('report', schema=None) as batch_op:
         batch_op.add_column(sa.Column('submitted_by_id', sa.Integer(), nullable=True))
@@ -73,6 +74,7 @@ def downgrade() -> None:
         batch_op.drop_column('submitted_by_id')
 
     with op.batch_alter_table('case_file', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_file_category_created')
         batch_op.drop_constraint(batch_op.f('fk_case_file_merged_into_id_case_file'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_case_file_duplicate_of_id_case_file'), type_='foreignkey')
         batch_op.drop_column('merged_into_id')
