@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.bulk import insert_returning_ids, insert_rows
 from backend.config import Config
 from backend.duplicates import DuplicateFinder
 from backend.locator import GridLocator
@@ -129,14 +130,15 @@ def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocat
         accepted.append((len(results), report, category))
         results.append(None)
     if cases:
-        ids = session.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True), cases).all()
-        session.execute(insert(Report), [
+        connection = session.connection()
+        ids = insert_returning_ids(connection, Case.__table__, cases)
+        insert_rows(connection, Report.__table__, [
             {"channel": report.channel, "received_at": now, "category_id": category.id,
              "submitted_by_id": submitted_by_id, "case_id": case_id,
              **report.model_dump(exclude={"category_code", "channel"}),
              **{k: row[k] for k in ("city_id", "district_id", "community_id", "grid_id")}}
             for case_id, (_, report, category), row in zip(ids, accepted, cases)])
-        session.execute(insert(CaseEvent), [
+        insert_rows(connection, CaseEvent.__table__, [
             {"case_id": case_id, "at": now, "actor_name": actor_name, "action": "collect", "from_state": None,
              "to_state": "collected", "note": report.channel}
             for case_id, (_, report, _category) in zip(ids, accepted)])

@@ -8,13 +8,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import numpy as np
 import shapely
-from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from backend.auth import hash_password
+from backend.bulk import insert_rows
 from backend.citygen import catalogue, history, names
 from backend.citygen.geometry import SCALES, GridShape, build_tree
 from backend.models import (Base, Case, CaseEvent, Category, Department, Grid, Person, Report, User, WorkTeam,
@@ -35,7 +36,6 @@ POSITIONS = {
     3: ["网格长", "网格员", "网格警员", "楼栋长"],
 }
 DEMO_PASSWORD = "demo-pass-2026"
-BATCH = 5_000  # rows per INSERT batch: keeps statement size and memory flat at any scale
 
 
 class SeedError(RuntimeError):
@@ -176,32 +176,6 @@ def _history(rng, count: int, shapes, grids, categories, first_person, now) -> t
     return history.generate(rng, count, HISTORY_DAYS, now, minors, [u for _, u in units], locate_point)
 
 
-def _insert(connection: Connection, table, rows: list[dict]) -> None:
-    if connection.dialect.name == "postgresql":
-        _copy(connection, table, rows)
-        return
-    for start in range(0, len(rows), BATCH):
-        connection.execute(insert(table), rows[start:start + BATCH])
-
-
-def _naive_utc(value):
-    """What UTCDateTime stores; COPY bypasses SQLAlchemy's type processing."""
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
-
-
-def _copy(connection: Connection, table, rows: list[dict]) -> None:
-    """PostgreSQL COPY inside the open transaction: about 4x the rate of batched INSERTs here."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([_naive_utc(row[column]) for column in columns])
-
-
 def _reset_sequences(connection: Connection) -> None:
     """PostgreSQL: move each id sequence past the ids written explicitly."""
     if connection.dialect.name != "postgresql":
@@ -248,10 +222,10 @@ def seed_city(engine: Engine, scale: str, seed: int, now: datetime, *, demo_user
                             (person_grid, memberships), (WorkTeam, teams), (work_team_member, team_members),
                             (Case, cases), (CaseEvent, events), (Report, reports)):
             table = getattr(model, "__table__", model)
-            _insert(connection, table, rows)
+            insert_rows(connection, table, rows)
             progress(f"wrote {len(rows)} {table.name} rows")
         if demo_users:
-            _insert(connection, User.__table__, _demo_users(grids))
+            insert_rows(connection, User.__table__, _demo_users(grids))
         _reset_sequences(connection)
     counts = {level: sum(1 for g in grids if g["level"] == level) for level in range(4)}
     return SeedSummary(scale=scale, grids=counts, persons=len(persons), cases=len(cases),

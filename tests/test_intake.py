@@ -108,3 +108,36 @@ def test_offline_report_sent_twice_is_applied_once(world):
         again = submit_report(session, report, locator, NOW, CONFIG, submitted_by_id=1)
         assert again.id == first.id
         assert _counts(session) == tuple(n + 1 for n in before)
+
+
+def test_batch_on_postgresql_writes_each_report_once_with_its_history(postgres_url):
+    from backend.db import make_engine, session_factory
+    from backend.intake import submit_reports
+    from backend.migrate import upgrade
+    from backend.seed import seed_city
+
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    seed_city(engine, "small", 1, NOW, demo_users=True)
+    sessions = session_factory(engine)
+    with sessions() as session:
+        locator = GridLocator.from_session(session)
+        unit = session.scalar(select(Grid).where(Grid.level == 3))
+        point = shapely.from_geojson(unit.geometry).point_on_surface()
+        category = session.scalar(select(Category).where(Category.parent_id.is_not(None)))
+    batch = [ReportIn(channel="handheld", description=f"r{i}", category_code=category.code, lon=point.x, lat=point.y,
+                      client_id=f"dev:{i}") for i in range(20)]
+    batch.insert(5, ReportIn(channel="handheld", description="bad", category_code="NO-SUCH", client_id="dev:bad"))
+    with sessions() as session:
+        first = submit_reports(session, batch, locator, NOW, CONFIG, submitted_by_id=1)
+        session.commit()
+    with sessions() as session:
+        again = submit_reports(session, batch, locator, NOW, CONFIG, submitted_by_id=1)
+        session.commit()
+        created = [r for r in first if r.status == "created"]
+        assert len(created) == 20 and first[5].status == "refused" and first[5].error.field == "category_code"
+        assert [r.case_id for r in again if r.status == "already_applied"] == [r.case_id for r in created]
+        cases = session.scalars(select(Case).where(Case.id.in_([r.case_id for r in created]))).all()
+        assert all(c.grid_id == unit.id and [e.action for e in c.events] == ["collect"] for c in cases)
+        assert session.scalar(select(func.count()).select_from(Report).where(Report.client_id.like("dev:%"))) == 20
+    engine.dispose()
