@@ -10,6 +10,7 @@ history entry in the caller's transaction; a failure changes nothing.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +26,8 @@ from backend.models import (OPEN_STATES, Attachment, Case, CaseEvent, Category, 
                             Report)
 from backend.routing import handling_grid_id, person_in_scope, propose_assignees
 from backend.scope import Scope
+
+log = logging.getLogger(__name__)
 
 CENTRE = frozenset({"admin", "duty_officer", "dispatcher"})
 HANDLERS = frozenset({"grid_worker", "department_handler"})
@@ -416,4 +419,6 @@ def perform(session: Session, actor: Actor, case_id: int, action: str, params: d
         seen = case.version
         session.rollback()
         raise _conflict(session, case_id, seen) from None
+    log.info("case=%s action=%s user=%s role=%s from=%s to=%s version=%s", case.number, action,
+             actor.user_id or actor.name, actor.role, before, case.state, case.version)
     return Outcome(case=case, event=event, allowed=allowed_actions(case, actor))

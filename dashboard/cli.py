@@ -167,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in {"-h", "--help"}):
         argv = ["serve", *argv]  # serving is the default: `python -m dashboard --port 8060`
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # One line per event, key=value after the logger name, so logs grep and parse alike.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return COMMANDS[args.command](Config.from_env(), args)
