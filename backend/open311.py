@@ -1,4 +1,394 @@
-"""Open311 GeoReport v2 under /open311/v2."""
-from flask import Blueprint
+"""Open311 GeoReport v2 under /open311/v2, with mySociety's `servicerequestupdates` extension.
+
+Services are the minor categories; a service request is a case, known by its
+case number (the numeric id is accepted on lookup too). GET endpoints are
+public (the GeoReport convention, see dashboard.auth); POST requests needs an
+`api_key`, which is an API token (backend.tokens) and acts as its user.
+Every input is checked here, at the edge: a bad one gets the spec's error
+list with 400, 403 or 404, never a 500.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, Response, current_app, g, request
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
+
+from backend.intake import IntakeError, ReportIn, submit_report
+from backend.models import (OPEN_STATES, Case, CaseEvent, Category, Department, User, case_id_from_number,
+                            case_number)
+from backend.open311_format import CONTENT_TYPES, Body, render, w3c
+from backend.tokens import user_for_token
 
 blueprint = Blueprint("open311", __name__, url_prefix="/open311/v2")
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-26T00:00:00Z"  # when this API's behaviour last changed; bump with it
+MAX_DAYS = 90
+MAX_RESULTS = 1000
+MAX_ID = 2**31 - 1  # case ids are 32-bit integers; larger numbers cannot name a case
+# Our seven steps in words: `status` may only say open or closed, `status_notes` says where the case is.
+STATE_NOTES = {
+    "collected": "collected: awaiting registration by the command centre",
+    "registered": "registered: awaiting dispatch",
+    "dispatched": "dispatched: assigned, awaiting the assignee",
+    "handling": "handling: the assignee is dealing with it",
+    "fed_back": "fed_back: result reported, awaiting verification",
+    "closed": "closed: verified and closed",
+    "cancelled": "cancelled: not accepted as a case",
+}
+TEXTS = {
+    "en": {"agency": "Grid Command Centre",
+           "limit": "{name} ({group}); time limit {hours:g} h from dispatch",
+           "no_limit": "{name} ({group})",
+           "notice": "The command centre registers and dispatches the report; "
+                     "it is to be handled within {hours:g} hours of dispatch.",
+           "no_limit_notice": "The command centre registers and dispatches the report."},
+    "zh_Hans": {"agency": "网格化指挥中心",
+                "limit": "{name}（{group}）；派遣后时限 {hours:g} 小时",
+                "no_limit": "{name}（{group}）",
+                "notice": "指挥中心受理并派遣；派遣后 {hours:g} 小时内处置。",
+                "no_limit_notice": "指挥中心受理并派遣。"},
+}
+# ReportIn's field names as an Open311 client knows them, for error messages.
+FIELD_NAMES = {"category_code": "service_code", "lon": "long", "address": "address_string",
+               "reporter_name": "first_name/last_name", "reporter_phone": "phone", "lon/lat": "lat/long"}
+
+
+@blueprint.url_value_preprocessor
+def _take_format(_endpoint: str | None, values: dict | None) -> None:
+    fmt = (values or {}).pop("fmt", None)
+    if fmt not in CONTENT_TYPES:
+        raise NotFound(f"format {fmt!r} is not served; use .json or .xml")
+    g.open311_format = fmt
+
+
+@blueprint.errorhandler(HTTPException)
+def _error(error: HTTPException) -> Response:
+    # XML when the format itself was wrong: it is the spec's one required format.
+    return render([{"code": error.code, "description": error.description}], "errors",
+                  g.get("open311_format", "xml"), error.code)
+
+
+def _respond(body: Body, root: str, status: int = 200) -> Response:
+    return render(body, root, g.open311_format, status)
+
+
+def _arg(name: str) -> str | None:
+    """A parameter's value (query or form); empty counts as absent (the spec's rule for optional arguments)."""
+    return request.values.get(name, "").strip() or None
+
+
+def _listed(name: str) -> list[str]:
+    """A parameter that may be repeated and comma-delimited."""
+    items = [item.strip() for value in request.values.getlist(name) for item in value.split(",") if item.strip()]
+    if len(items) > MAX_RESULTS:
+        raise BadRequest(f"{name}: at most {MAX_RESULTS} values")
+    return items
+
+
+def _locale() -> str:
+    return "zh_Hans" if (_arg("locale") or "").lower().startswith("zh") else "en"
+
+
+def _moment(name: str) -> datetime | None:
+    raw = _arg(name)
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"{name}: {raw[:40]!r} is not a W3C date-time, e.g. 2026-11-26T06:00:00Z") from None
+    if not 1970 <= moment.year <= 9000:
+        raise BadRequest(f"{name}: the year must lie between 1970 and 9000")
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _window(now: datetime) -> tuple[datetime, datetime]:
+    """start_date..end_date, at most 90 days apart; a missing one lies 90 days from the other (end: now if both are)."""
+    start, end = _moment("start_date"), _moment("end_date")
+    if start is None:
+        end = end or now
+        start = end - timedelta(days=MAX_DAYS)
+    elif end is None:
+        end = start + timedelta(days=MAX_DAYS)
+    if end < start:
+        raise BadRequest("end_date: must not be before start_date")
+    if end - start > timedelta(days=MAX_DAYS):
+        raise BadRequest(f"start_date/end_date: may not span more than {MAX_DAYS} days")
+    return start, end
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """A service_request_id as given: a case number (its day is checked) or a bare case id."""
+
+    case_id: int
+    day: str | None
+
+    def matches(self, case: Case) -> bool:
+        return self.day is None or self.day == f"{case.created_at:%Y%m%d}"
+
+
+def _request_key(raw: str) -> RequestKey | None:
+    raw = raw.strip()
+    # ASCII only: int() would also read other scripts' digits, which no case number has.
+    if len(raw) > 20 or not raw.isascii():
+        return None
+    case_id = int(raw) if raw.isdigit() else case_id_from_number(raw)
+    if case_id is None or not 0 < case_id <= MAX_ID:
+        return None
+    return RequestKey(case_id, None if raw.isdigit() else raw[:8])
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _centre():
+    return current_app.extensions["command_centre"]
+
+
+def _service(category: Category, group: Category, locale: str) -> dict:
+    texts = TEXTS[locale]
+    name, group_name = _name(category, locale), _name(group, locale)
+    template = texts["no_limit"] if category.time_limit_hours is None else texts["limit"]
+    keywords = dict.fromkeys([category.name_en, category.name, group.name_en, group.name, category.code])
+    return {"service_code": category.code, "service_name": name,
+            "description": template.format(name=name, group=group_name, hours=category.time_limit_hours or 0),
+            "metadata": False, "type": "realtime", "keywords": ", ".join(keywords), "group": group_name}
+
+
+def _name(row: Category | Department, locale: str) -> str:
+    return row.name if locale == "zh_Hans" else row.name_en
+
+
+def _service_notice(category: Category, locale: str) -> str:
+    texts = TEXTS[locale]
+    if category.time_limit_hours is None:
+        return texts["no_limit_notice"]
+    return texts["notice"].format(hours=category.time_limit_hours)
+
+
+def _minor_category(session: Session, code: str | None) -> Category | None:
+    if not code or len(code) > 32:
+        return None
+    return session.scalar(select(Category).where(Category.code == code, Category.parent_id.is_not(None)))
+
+
+@blueprint.get("/discovery.<fmt>")
+def discovery() -> Response:
+    url = request.url_root.rstrip("/") + blueprint.url_prefix
+    return _respond({
+        "changeset": CHANGESET,
+        "contact": f"Grid Command Centre, {request.host}",
+        "key_service": "Ask the command centre's administrator for an api_key "
+                       "(python -m dashboard create-token USER --name SYSTEM).",
+        "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": CHANGESET,
+                       "type": "test" if _centre().config.demo else "production",
+                       "formats": ["application/json", "application/xml"]}],
+    }, "discovery")
+
+
+@blueprint.get("/services.<fmt>")
+def services() -> Response:
+    locale = _locale()
+    group = aliased(Category)
+    with _centre().sessions() as session:
+        rows = session.execute(select(Category, group).join(group, Category.parent_id == group.id)
+                               .order_by(Category.code)).all()
+        return _respond([_service(category, parent, locale) for category, parent in rows], "services")
+
+
+@blueprint.get("/services/<service_code>.<fmt>")
+def service_definition(service_code: str) -> Response:
+    with _centre().sessions() as session:
+        if _minor_category(session, service_code) is None:
+            raise NotFound(f"service_code {service_code[:40]!r} not found; list them with GET services")
+    # No service asks for extra attributes (metadata is false for all).
+    return _respond({"service_code": service_code, "attributes": []}, "service_definition")
+
+
+def _status(state: str) -> str:
+    return "open" if state in OPEN_STATES else "closed"
+
+
+def _cancel_reasons(session: Session, cases: list[Case]) -> dict[int, str]:
+    """status_notes of the cancelled cases among these: the case each was merged into, or the centre's reason."""
+    cancelled = [case for case in cases if case.state == "cancelled"]
+    if not cancelled:
+        return {}
+    reasons = session.execute(select(CaseEvent.case_id, CaseEvent.note).where(
+        CaseEvent.case_id.in_([case.id for case in cancelled]), CaseEvent.action == "cancel",
+        CaseEvent.note.is_not(None)))
+    notes = {case_id: f"cancelled: {reason}" for case_id, reason in reasons}
+    targets = {case.merged_into_id for case in cancelled if case.merged_into_id}
+    numbers = {target: case_number(created, target)
+               for target, created in session.execute(select(Case.id, Case.created_at).where(Case.id.in_(targets)))}
+    notes.update({case.id: f"cancelled: merged into {numbers[case.merged_into_id]}"
+                  for case in cancelled if case.merged_into_id})
+    return notes
+
+
+def _request(case: Case, category: Category, department: Department | None, reasons: dict[int, str],
+             locale: str) -> dict:
+    # Deliberately no reporter name, phone or email: they stay inside the command centre.
+    return {"service_request_id": case.number, "status": _status(case.state),
+            "status_notes": reasons.get(case.id, STATE_NOTES[case.state]),
+            "service_name": _name(category, locale), "service_code": category.code,
+            "description": case.description,
+            "agency_responsible": _name(department, locale) if department else TEXTS[locale]["agency"],
+            "service_notice": _service_notice(category, locale),
+            "requested_datetime": w3c(case.created_at), "updated_datetime": w3c(case.updated_at),
+            "expected_datetime": w3c(case.deadline), "address": case.address, "address_id": None, "zipcode": None,
+            "lat": case.lat, "long": case.lon, "media_url": None}
+
+
+def _requests(session: Session, conditions: list, keys: list[RequestKey] | None = None) -> list[dict]:
+    """The requests matching all conditions, newest first, at most 1,000."""
+    rows = session.execute(select(Case, Category, Department)
+                           .join(Category, Case.category_id == Category.id)
+                           .outerjoin(Department, Case.assignee_department_id == Department.id)
+                           .where(*conditions)
+                           .order_by(Case.created_at.desc(), Case.id.desc())
+                           .limit(MAX_RESULTS)).all()
+    if keys:
+        wanted = {key.case_id: key for key in keys}
+        rows = [row for row in rows if wanted[row[0].id].matches(row[0])]
+    reasons = _cancel_reasons(session, [case for case, _category, _department in rows])
+    locale = _locale()
+    return [_request(case, category, department, reasons, locale) for case, category, department in rows]
+
+
+def _filters() -> tuple[list, list[RequestKey]]:
+    """GET requests' conditions; service_request_id, when given, overrides every other filter (the spec's rule)."""
+    ids = _listed("service_request_id")
+    if ids:
+        keys = [key for key in map(_request_key, ids) if key is not None]
+        return [Case.id.in_([key.case_id for key in keys])], keys
+    conditions = [Case.created_at.between(*_window(_now()))]
+    codes = _listed("service_code")
+    if codes:
+        conditions.append(Category.code.in_(codes))
+    statuses = set(_listed("status"))
+    if statuses - {"open", "closed"}:
+        raise BadRequest("status: use open, closed or both (comma-delimited)")
+    if len(statuses) == 1:
+        conditions.append(Case.state.in_(OPEN_STATES) if "open" in statuses else Case.state.not_in(OPEN_STATES))
+    return conditions, []
+
+
+@blueprint.get("/requests.<fmt>")
+def requests_list() -> Response:
+    conditions, keys = _filters()
+    with _centre().sessions() as session:
+        return _respond(_requests(session, conditions, keys), "service_requests")
+
+
+@blueprint.get("/requests/<service_request_id>.<fmt>")
+def request_detail(service_request_id: str) -> Response:
+    key = _request_key(service_request_id)
+    with _centre().sessions() as session:
+        found = _requests(session, [Case.id == key.case_id], [key]) if key else []
+    if not found:
+        raise NotFound(f"service_request_id {service_request_id[:40]!r} not found")
+    return _respond(found, "service_requests")
+
+
+@blueprint.get("/tokens/<token>.<fmt>")
+def token_lookup(token: str) -> Response:
+    # Every service is realtime: POST requests answers the service_request_id at once and
+    # never issues a token, so no token can be found. Kept for clients that ask anyway.
+    raise NotFound(f"token {token[:40]!r} not found: this server answers service_request_id directly")
+
+
+@blueprint.get("/servicerequestupdates.<fmt>")
+def service_request_updates() -> Response:
+    """mySociety's extension: each history entry of a case is an update, newest first, at most 1,000."""
+    start, end = _window(_now())
+    with _centre().sessions() as session:
+        rows = session.execute(select(CaseEvent, Case.created_at)
+                               .join(Case, Case.id == CaseEvent.case_id)
+                               .where(CaseEvent.at.between(start, end))
+                               .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+                               .limit(MAX_RESULTS)).all()
+    return _respond([{"update_id": str(event.id), "service_request_id": case_number(created, event.case_id),
+                      "status": _status(event.to_state), "external_status_code": event.action,
+                      "updated_datetime": w3c(event.at), "description": event.note, "media_url": None}
+                     for event, created in rows], "service_requests_updates")
+
+
+def _authorised(session: Session) -> User:
+    user = user_for_token(session, _arg("api_key") or "")
+    if user is None:
+        raise Forbidden("api_key: missing or invalid; ask the command centre for one")
+    return user
+
+
+def _coordinate(name: str) -> float | None:
+    raw = _arg(name)
+    if raw is None:
+        return None
+    try:
+        value = float(raw) if len(raw) <= 40 else math.nan
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise BadRequest(f"{name}: {raw[:40]!r} is not a number of degrees (WGS84)")
+    return value
+
+
+def _description(category: Category) -> str:
+    """The report's text: the description (optional in the spec, required for a case), with the media link."""
+    text = _arg("description") or category.name
+    media_url = _arg("media_url")
+    if media_url is None:
+        return text
+    if len(media_url) > 500 or not media_url.lower().startswith(("http://", "https://")):
+        raise BadRequest("media_url: an http(s) URL of at most 500 characters")
+    # No media column yet: the link goes into the text, where the dispatcher sees it.
+    return f"{text}\n\nmedia_url: {media_url}"
+
+
+def _report(category: Category) -> ReportIn:
+    """The POST as a report; email, device_id, account_id and attribute[...] are accepted and not kept
+    (no service defines attributes)."""
+    lat, lon = _coordinate("lat"), _coordinate("long")
+    address = _arg("address_string")
+    if (lat is None) != (lon is None):
+        raise BadRequest("lat/long: send both, or neither with an address_string")
+    if lat is None and address is None:
+        raise BadRequest("location: send lat and long, or address_string (address_id is not supported here)")
+    name = " ".join(part for part in (_arg("first_name"), _arg("last_name")) if part)
+    try:
+        return ReportIn(channel="open311", description=_description(category), category_code=category.code,
+                        lon=lon, lat=lat, address=address, reporter_name=name or None,
+                        reporter_phone=_arg("phone"))
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "request"
+        raise BadRequest(f"{FIELD_NAMES.get(field, field)}: {first['msg']}") from None
+
+
+@blueprint.post("/requests.<fmt>")
+def create_request() -> Response:
+    centre = _centre()
+    locale = _locale()
+    with centre.sessions() as session:
+        user = _authorised(session)
+        category = _minor_category(session, _arg("service_code"))
+        if category is None:
+            raise BadRequest("service_code: missing or unknown; list them with GET services")
+        try:
+            case = submit_report(session, _report(category), centre.locator, _now(), centre.config,
+                                 actor_name=user.display_name, submitted_by_id=user.id)
+        except IntakeError as error:
+            raise BadRequest(f"{FIELD_NAMES.get(error.field, error.field)}: {error.reason}") from None
+        session.commit()
+        return _respond([{"service_request_id": case.number, "service_notice": _service_notice(category, locale),
+                          "account_id": None}], "service_requests")
