@@ -1,0 +1,40 @@
+"""What a view needs from the running command centre and the signed-in user."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import current_app
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from backend.config import Config
+from backend.locator import GridLocator
+from backend.workflow import Actor
+
+
+def _centre():
+    return current_app.extensions["command_centre"]
+
+
+def config() -> Config:
+    return _centre().config
+
+
+def locator() -> GridLocator:
+    return _centre().locator
+
+
+def session() -> Session:
+    """A new session; the caller commits what it wrote (closing it rolls back the rest)."""
+    return _centre().sessions()
+
+
+def actor() -> Actor:
+    """The signed-in user (session cookie or bearer token) as the workflow's actor."""
+    user = current_user
+    return Actor(name=user.display_name, role=user.role, scope=user.scope, user_id=user.id,
+                 person_id=user.person_id, department_id=user.department_id)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)

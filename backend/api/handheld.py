@@ -1,0 +1,54 @@
+"""The grid worker's handheld: my tasks and patrol check-ins (reports and actions use the common endpoints)."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import ColumnElement, and_, false, or_
+
+from backend.api import context
+from backend.api.case_views import page
+from backend.api.errors import ApiError
+from backend.api.registry import endpoint
+from backend.api.schemas import CasePage, GridRef, Paging, PatrolIn, PatrolOut
+from backend.models import OPEN_STATES, PLACEMENT_COLUMNS, Case, Grid
+from backend.workflow import Actor
+
+log = logging.getLogger("backend.api.patrol")
+
+
+def _mine(actor: Actor) -> ColumnElement[bool]:
+    """Cases the actor may act on as assignee: theirs, or their department's when no person has it."""
+    clauses = []
+    if actor.person_id is not None:
+        clauses.append(Case.assignee_person_id == actor.person_id)
+    if actor.department_id is not None:
+        clauses.append(and_(Case.assignee_department_id == actor.department_id, Case.assignee_person_id.is_(None)))
+    return or_(*clauses) if clauses else false()
+
+
+@endpoint("GET", "/me/tasks", tag="handheld", response=CasePage, query=Paging)
+def my_tasks(query: Paging) -> CasePage:
+    """My open tasks: cases assigned to me, or to my department; nearest deadline first."""
+    actor = context.actor()
+    clauses = [actor.scope.clause(Case), Case.state.in_(OPEN_STATES), _mine(actor)]
+    with context.session() as session:
+        return page(session, clauses, [Case.deadline.asc().nulls_last()], query.limit, query.offset)
+
+
+@endpoint("POST", "/patrols", tag="handheld", response=PatrolOut, status=201, body=PatrolIn)
+def check_in(body: PatrolIn) -> PatrolOut:
+    """Patrol check-in: answers the grid the point lies in.
+
+    There is no patrol table yet: a check-in is located, logged (one line with
+    user, grid and point) and answered, nothing is stored.
+    """
+    actor, locator = context.actor(), context.locator()
+    placement = locator.placement(locator.locate(body.lon, body.lat))
+    if placement.grid_id is None or getattr(placement, PLACEMENT_COLUMNS[actor.scope.level]) != actor.scope.grid_id:
+        raise ApiError(422, "invalid", "lon/lat: the point lies outside your scope",
+                       errors=[{"field": "lon/lat", "message": "outside your scope", "type": "scope"}])
+    with context.session() as session:
+        grid = session.get(Grid, placement.grid_id)
+    log.info("patrol check-in user=%s grid=%s lon=%s lat=%s note=%r", actor.name, grid.code, body.lon, body.lat,
+             body.note)
+    return PatrolOut(grid=GridRef.model_validate(grid), at=context.now(), lon=body.lon, lat=body.lat)

@@ -1,0 +1,87 @@
+"""Reports from any channel: one, an emergency, or a device's offline batch (all via `intake.submit_reports`)."""
+from __future__ import annotations
+
+from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backend.api import context
+from backend.api.errors import invalid
+from backend.api.registry import endpoint
+from backend.api.schemas import BatchIn, BatchItem, BatchOut, BatchResult, GridRef, ReportCreated
+from backend.intake import ReportIn, Submitted, submit_reports
+from backend.models import Case, Grid, case_number
+
+# What the batch answers for each backend outcome.
+BATCH_STATUS = {"created": "created", "already_applied": "resent", "refused": "error"}
+
+
+def _submit(session: Session, reports: list[ReportIn]) -> list[Submitted]:
+    actor = context.actor()
+    return submit_reports(session, reports, context.locator(), context.now(), context.config(),
+                          actor_name=actor.name, submitted_by_id=actor.user_id)
+
+
+def _created(session: Session, result: Submitted) -> ReportCreated:
+    case = session.get(Case, result.case_id)
+    grid = session.get(Grid, case.grid_id) if case.grid_id else None
+    duplicate = session.scalar(select(Case.created_at).where(Case.id == case.duplicate_of_id)) \
+        if case.duplicate_of_id else None
+    return ReportCreated.of(case, grid=GridRef.model_validate(grid) if grid else None,
+                            duplicate_of=case_number(duplicate, case.duplicate_of_id) if duplicate else None,
+                            resent=result.status == "already_applied")
+
+
+def _report(body: ReportIn, urgency: str | None = None) -> ReportCreated:
+    with context.session() as session:
+        result = _submit(session, [body])[0]
+        if result.error is not None:
+            raise result.error
+        if urgency is not None and result.status == "created":
+            session.execute(update(Case).where(Case.id == result.case_id).values(urgency=urgency))
+        session.commit()
+        return _created(session, result)
+
+
+@endpoint("POST", "/reports", tag="reports", response=ReportCreated, status=201, body=ReportIn)
+def create_report(body: ReportIn) -> ReportCreated:
+    """Report a problem: it opens a case awaiting registration (resending the same client_id is harmless)."""
+    return _report(body)
+
+
+@endpoint("POST", "/reports/emergency", tag="handheld", response=ReportCreated, status=201, body=ReportIn)
+def create_emergency(body: ReportIn) -> ReportCreated:
+    """Emergency report from the field: a case with urgency critical."""
+    # Urgency is a property of the case, not a workflow step: setting it in the same
+    # transaction as the intake is the honest minimum. Registering it here would skip
+    # the centre's check (valid? duplicate?) that registration stands for.
+    return _report(body, urgency="critical")
+
+
+def _item(raw: dict) -> BatchItem | BatchResult:
+    """A valid item, or the error answered in its place."""
+    try:
+        return BatchItem.model_validate(raw)
+    except ValidationError as error:
+        client_id = raw.get("client_id") if isinstance(raw.get("client_id"), str) else None
+        return BatchResult(client_id=client_id, status="error", error=str(invalid(error)))
+
+
+@endpoint("POST", "/reports/batch", tag="handheld", response=BatchOut, body=BatchIn)
+def create_batch(body: BatchIn) -> BatchOut:
+    """A device's offline queue: each report is applied once, however often the batch is sent."""
+    items = [_item(raw) for raw in body.reports]
+    valid = [item for item in items if isinstance(item, BatchItem)]
+    with context.session() as session:
+        submitted = iter(_submit(session, valid))
+        session.commit()
+    results = []
+    for item in items:
+        if isinstance(item, BatchResult):
+            results.append(item)
+            continue
+        result = next(submitted)
+        results.append(BatchResult(client_id=item.client_id, case_id=result.case_id, number=result.number,
+                                   status=BATCH_STATUS[result.status],
+                                   error=str(result.error) if result.error else None))
+    return BatchOut(items=results)

@@ -1,0 +1,109 @@
+"""The OpenAPI document is valid and complete, and the API keeps it: generated requests never get a 5xx."""
+from __future__ import annotations
+
+import jsonschema_rs
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
+                                               response_schema_conformance, status_code_conformance)
+
+from backend.api.registry import ENDPOINTS
+from backend.db import make_engine
+from backend.migrate import upgrade
+from backend.seed import seed_city
+from backend.tokens import issue_token
+from tests.conftest import NOW
+from tests.test_api import uploads  # noqa: F401  (fixture)
+
+# Examples per operation and generation mode: about 30 operations x (25 positive + 10 negative)
+# comes to about 1,000 requests (small input spaces run out earlier), some 25 s per database.
+EXAMPLES = {schemathesis.GenerationMode.POSITIVE: 25, schemathesis.GenerationMode.NEGATIVE: 10}
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Negative data must be refused (4xx); applied to negative cases only, where it means something.
+NEGATIVE_CHECKS = CHECKS + [negative_data_rejection]
+# ...except in an offline batch, where a bad item is answered in place ("error") and the others go on.
+ITEM_BY_ITEM = {"POST /reports/batch"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def city_url(request, city_url):
+    """The live server on both databases: PostgreSQL refuses inputs SQLite takes (NUL bytes, integer ranges)."""
+    if request.param == "sqlite":
+        return city_url
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    upgrade(engine)
+    seed_city(engine, "small", 1, NOW, demo_users=True)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def bearer(live_server, city_sessions) -> dict[str, str]:
+    with city_sessions() as session:
+        token = issue_token(session, "dispatcher", "schemathesis", NOW)
+        session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def document(live_server, bearer) -> dict:
+    return requests.get(f"{live_server}/api/v1/openapi.json", headers=bearer).json()
+
+
+def test_the_document_is_valid_openapi_3_1(live_server, bearer, document):
+    schema = schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json", headers=bearer)
+    schema.validate()  # against the OpenAPI 3.1 meta-schema
+    for name, component in document["components"]["schemas"].items():
+        assert jsonschema_rs.meta.is_valid(component), name
+
+
+def test_the_document_lists_every_endpoint_with_errors_and_security(document):
+    operations = {(method.upper(), path): op for path, item in document["paths"].items() for method, op in item.items()}
+    assert set(operations) == {(ep.method, ep.path) for ep in ENDPOINTS}
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    for (method, path), operation in operations.items():
+        for status in ("401", "500"):
+            assert operation["responses"][status]["content"]["application/json"]["schema"] == error, (method, path)
+        if "{" in path:
+            assert "404" in operation["responses"] and operation["parameters"][0]["in"] == "path"
+    assert set(document["components"]["securitySchemes"]) == {"bearer", "session"}
+    dispatch = operations[("POST", "/cases/{case_id}/actions/dispatch")]
+    assert {"403", "404", "409", "422"} <= set(dispatch["responses"])
+    assert dispatch["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/DispatchAction"}
+    assert [p["name"] for p in operations[("GET", "/cases")]["parameters"]] == [
+        "limit", "offset", "state", "category_code", "grid_id", "urgency", "card", "created_from", "created_to",
+        "q", "sort"]
+
+
+def _fuzz(operation, mode: schemathesis.GenerationMode, base_url: str, headers: dict, sent: list[int]) -> None:
+    negative = mode is schemathesis.GenerationMode.NEGATIVE and operation.label not in ITEM_BY_ITEM
+    checks = NEGATIVE_CHECKS if negative else CHECKS
+
+    @seed(2026)
+    @settings(max_examples=EXAMPLES[mode], deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case) -> None:
+        response = case.call(base_url=base_url, headers=headers)
+        sent.append(response.status_code)
+        case.validate_response(response, checks=checks, headers=headers)
+
+    run()
+
+
+@pytest.mark.usefixtures("uploads")  # generated photos can be valid: keep them out of the work tree
+def test_generated_requests_never_get_a_server_error_and_match_the_document(live_server, bearer):
+    schema = schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json", headers=bearer)
+    sent: list[int] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        has_input = bool(operation.path_parameters or operation.query or operation.body)
+        for mode in EXAMPLES if has_input else [schemathesis.GenerationMode.POSITIVE]:
+            _fuzz(operation, mode, f"{live_server}/api/v1", bearer, sent)
+    assert len(sent) >= 500 and not [status for status in sent if status >= 500]
+    assert {200, 201, 404, 422} <= set(sent)
