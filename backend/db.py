@@ -34,6 +34,10 @@ def normalise_url(url: str) -> str:
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:
+    # The stdlib driver begins transactions late and on its own terms, so a
+    # SAVEPOINT taken before the first write committed on release. SQLAlchemy's
+    # documented remedy: turn its handling off and BEGIN ourselves (_begin_sqlite).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the wall display read while the simulator writes.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -42,6 +46,10 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     # loss may drop the last transactions, which FULL would cost an fsync each.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _begin_sqlite(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -54,6 +62,7 @@ def make_engine(url: str) -> Engine:
         # (a bulk seed can hold the lock for seconds) instead of failing.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     # connect_timeout 5 s: an unreachable server should fail fast at start-up.
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,

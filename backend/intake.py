@@ -9,7 +9,7 @@ applied once: sent again, it answers the case it opened the first time.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -111,10 +111,18 @@ def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocat
                              now, config.duplicate_radius_m, config.duplicate_window_hours)
     results: list[Submitted | None] = []
     cases, accepted = [], []
+    first_with_client_id: dict[str, int] = {}
+    repeats: list[tuple[int, int]] = []  # (index, index of the first report with the same client id)
     for report in reports:
         if report.client_id in before:
             results.append(before[report.client_id])
             continue
+        if report.client_id in first_with_client_id:
+            repeats.append((len(results), first_with_client_id[report.client_id]))
+            results.append(None)
+            continue
+        if report.client_id is not None:
+            first_with_client_id[report.client_id] = len(results)
         category, grid_id = categories.get(report.category_code), grids.get(id(report))
         try:
             _check(report, category, grid_id)
@@ -145,6 +153,9 @@ def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocat
         for case_id, (index, _, _), row in zip(ids, accepted, cases):
             results[index] = Submitted("created", case_id, case_number(now, case_id), row["grid_id"],
                                        row["duplicate_of_id"])
+    for index, first in repeats:
+        original = results[first]
+        results[index] = replace(original, status="already_applied") if original.status == "created" else original
     return results
 
 

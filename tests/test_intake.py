@@ -141,3 +141,17 @@ def test_batch_on_postgresql_writes_each_report_once_with_its_history(postgres_u
         assert all(c.grid_id == unit.id and [e.action for e in c.events] == ["collect"] for c in cases)
         assert session.scalar(select(func.count()).select_from(Report).where(Report.client_id.like("dev:%"))) == 20
     engine.dispose()
+
+
+def test_a_client_id_repeated_within_one_batch_opens_one_case(world):
+    from backend.intake import submit_reports
+
+    sessions, locator, _, (lon, lat), category = world
+    report = ReportIn(channel="handheld", description="路面坑洼", category_code=category.code, lon=lon, lat=lat,
+                      client_id="device-9:1")
+    with sessions() as session:
+        before = _counts(session)
+        first, again = submit_reports(session, [report, report], locator, NOW, CONFIG, submitted_by_id=1)
+        assert (first.status, again.status) == ("created", "already_applied")
+        assert again.case_id == first.case_id
+        assert _counts(session) == tuple(n + 1 for n in before)

@@ -38,3 +38,19 @@ def test_database_with_foreign_tables_is_not_migrated_blindly(tmp_path):
         connection.exec_driver_sql("CREATE TABLE something_else (id INTEGER)")
     with pytest.raises(SchemaOutOfDate, match="python -m dashboard db upgrade"):
         ensure_schema(engine)
+
+
+def test_sqlite_savepoint_rolls_back_inside_the_outer_transaction(tmp_path):
+    """A savepoint released early must not commit: the outer rollback undoes everything."""
+    from sqlalchemy import text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'tx.sqlite'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    with engine.connect() as connection:
+        with connection.begin() as outer:
+            with connection.begin_nested():
+                connection.execute(text("INSERT INTO t VALUES (1)"))
+            outer.rollback()
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 0
+    engine.dispose()
