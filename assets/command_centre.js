@@ -44,5 +44,37 @@ window.commandCentre = (function () {
     });
   }
 
-  return { clock, gridStyle, gridHover, gridLabel };
+  // The hotline's located community (outlined) and unit grid (filled), drawn over the others.
+  function pickedStyle(feature) {
+    const unit = feature.properties.level === 3;
+    return {
+      color: "#fbbf24", weight: (unit ? 2 : 1.5) * lineScale(), opacity: 1, dashArray: unit ? null : "4 4",
+      fillColor: "#fbbf24", fillOpacity: unit ? 0.45 : 0.1,
+    };
+  }
+
+  function fitArea(bounds) {
+    return { bounds, transition: "fitBounds", options: { padding: [16, 16], animate: false } };
+  }
+
+  // A quick category button sets the searchable list to its code.
+  function quickCategory(clicks) {
+    const trigger = window.dash_clientside.callback_context.triggered_id;
+    return trigger && clicks.some(Boolean) ? trigger.code : window.dash_clientside.no_update;
+  }
+
+  // Mantine's searchable Select sometimes drops the option that typing highlighted when Tab or Enter follows at
+  // once (its keyboard handling races its re-render); the hotline takes the highlighted option itself.
+  document.addEventListener("keydown", (event) => {
+    if (event.target.id !== "hotline-category" || !["Tab", "Enter"].includes(event.key)) return;
+    document.getElementById(event.target.getAttribute("aria-controls"))
+      ?.querySelector("[data-combobox-selected]")?.click();
+  }, true);
+
+  // Focus after Mantine has re-rendered the field (an error message changes its layout).
+  function focusField(request) {
+    requestAnimationFrame(() => document.getElementById(request?.id)?.focus());
+  }
+
+  return { clock, gridStyle, gridHover, gridLabel, pickedStyle, fitArea, quickCategory, focusField };
 })();

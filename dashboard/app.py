@@ -69,6 +69,7 @@ def _dash(server: Flask, config: Config) -> dash.Dash:
     )
     dash.register_page("wall", path="/wall",
                        layout=lambda **_: layouts.wall.layout(current_user.translator, config))
+    dash.register_page("hotline", path="/hotline", layout=lambda **_: layouts.hotline.layout(current_user.translator))
     def shell_layout():
         # Dash builds the layout once on its first request, whichever it is (the
         # public POST /login among them); anonymous users never get past the gate.

@@ -6,6 +6,7 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 from backend.i18n import LANGUAGES, Translator
+from layouts.hotline import HOTLINE_ROLES
 
 THEME = {
     "primaryColor": "cyan",
@@ -14,10 +15,20 @@ THEME = {
 }
 
 
+def navigation(_: Translator, user) -> html.Nav:
+    """Links between screens; the current one is highlighted by CSS (theme.css, `.shell:has(#<page>)`)."""
+    pages = [("wall", "/wall", _("Wall display"))]
+    if user.role in HOTLINE_ROLES:
+        pages.append(("hotline", "/hotline", _("Hotline")))
+    return html.Nav(className="shell-nav", children=[
+        dcc.Link(label, href=href, className=f"shell-nav-link shell-nav-link--{page}") for page, href, label in pages])
+
+
 def header(_: Translator, user, timezone: str) -> html.Header:
     return html.Header(className="shell-header", children=[
         html.Div(className="shell-title", children=[
             html.Span(_("Grid Command Centre"), className="shell-product"),
+            navigation(_, user),
         ]),
         html.Div(id="shell-clock", className="shell-clock", **{"aria-live": "off"}),
         html.Div(className="shell-user", children=[
