@@ -27,6 +27,36 @@ def log_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD) ->
     page.click("button[type=submit]")
 
 
+# Grid cells are irregular: the centre of a path's bounding box can lie in a neighbour, and
+# the map may still be flying to its new bounds. Wait until the path has kept its place for
+# a few frames, then answer a point where the path itself is what a click would hit.
+POINT_INSIDE = """path => new Promise(resolve => {
+    let last = null, still = 0;
+    const inside = () => {
+        const r = path.getBoundingClientRect();
+        for (let i = 1; i < 16; i++) for (let j = 1; j < 16; j++) {
+            const x = r.left + r.width * i / 16, y = r.top + r.height * j / 16;
+            if (document.elementFromPoint(x, y) === path) return [x, y];
+        }
+        return null;
+    };
+    const tick = () => {
+        const r = path.getBoundingClientRect();
+        const key = [r.x, r.y, r.width, r.height].map(Math.round).join();
+        still = key === last ? still + 1 : 0;
+        last = key;
+        if (still >= 5) resolve(inside()); else requestAnimationFrame(tick);
+    };
+    tick();
+})"""
+
+
+def click_polygon(page, index: int = 0) -> None:
+    point = page.locator(POLYGONS).nth(index).evaluate(POINT_INSIDE)
+    assert point, "no visible point inside the polygon"
+    page.mouse.click(*point)
+
+
 def children(sessions, parent_id: int) -> list[Grid]:
     with sessions() as s:
         return s.scalars(select(Grid).where(Grid.parent_id == parent_id).order_by(Grid.code)).all()
@@ -71,18 +101,18 @@ def test_duty_officer_drills_down_from_city_to_unit_grid(live_server, page, city
     assert page.locator("#shell-clock").inner_text()[:16] in shanghai
 
     communities = children(city_sessions, districts[0].id)
-    page.locator(POLYGONS).first.click()
+    click_polygon(page)
     expect(page.locator(CRUMBS)).to_have_text([_.name(city), _.name(districts[0])])
     expect_map_of(page, communities, _)
     expect(page.locator("#wall-kpi-open_cases")).to_have_text(str(open_cases(city_sessions, districts[0].id)))
 
     units = children(city_sessions, communities[0].id)
-    page.locator(POLYGONS).first.click()
+    click_polygon(page)
     expect(page.locator(CRUMBS)).to_have_count(3)
     expect_map_of(page, units, _)
 
     # A unit grid has no children: the map stays on its siblings, the unit becomes the selection.
-    page.locator(POLYGONS).first.click()
+    click_polygon(page)
     expect(page.locator(CRUMBS)).to_have_text([_.name(g) for g in (city, districts[0], communities[0], units[0])])
     expect_map_of(page, units, _)
 
@@ -110,7 +140,7 @@ def test_street_dispatcher_sees_only_its_district_even_when_asking_for_another(l
     wait_for_kpis(page)
     expect(page.locator("#wall-kpi-open_cases")).to_have_text(str(open_cases(city_sessions, district.id)))
 
-    page.locator(POLYGONS).first.click()
+    click_polygon(page)
     expect(page.locator(CRUMBS)).to_have_count(2)
     # A crafted selection outside the scope (another district) falls back to the user's own district.
     neighbour = next(d for d in children(city_sessions, district.parent_id) if d.id != district.id)
