@@ -32,10 +32,10 @@ def issue_token(session: Session, username: str, name: str, now: datetime) -> st
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user a valid, unrevoked token belongs to."""
+def user_for_token(session: Session, token: str, options=()) -> User | None:
+    """The active user a valid, unrevoked token belongs to (`options`: loader options for the user)."""
     if not token or len(token) > 200:
         return None
-    user = session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id)
+    user = session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).options(*options)
                           .where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False)))
     return user if user is not None and user.active else None

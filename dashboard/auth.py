@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template_string, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from backend.auth import authenticate
 from backend.i18n import LANGUAGES, Translator
@@ -36,6 +37,10 @@ class SessionUser(UserMixin):
         return Translator(self.language)
 
 
+# Every request loads its user: grid and person come in the same query (one round trip, not three).
+WITH_SCOPE = (joinedload(User.grid), joinedload(User.person))
+
+
 def _session_user(session, user: User | None) -> SessionUser | None:
     if user is None or not user.active:
         return None
@@ -46,7 +51,8 @@ def _session_user(session, user: User | None) -> SessionUser | None:
 
 def load_session_user(sessions, user_id: str) -> SessionUser | None:
     with sessions() as session:
-        return _session_user(session, session.get(User, int(user_id)) if user_id.isdigit() else None)
+        user = session.get(User, int(user_id), options=WITH_SCOPE) if user_id.isdigit() else None
+        return _session_user(session, user)
 
 
 def load_token_user(sessions, request) -> SessionUser | None:
@@ -55,7 +61,7 @@ def load_token_user(sessions, request) -> SessionUser | None:
     if scheme.lower() != "bearer" or not token:
         return None
     with sessions() as session:
-        return _session_user(session, user_for_token(session, token.strip()))
+        return _session_user(session, user_for_token(session, token.strip(), options=WITH_SCOPE))
 
 
 blueprint = Blueprint("auth", __name__)

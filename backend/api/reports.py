@@ -23,8 +23,8 @@ def _submit(session: Session, reports: list[ReportIn]) -> list[Submitted]:
 
 
 def _created(session: Session, result: Submitted) -> ReportCreated:
-    case = session.get(Case, result.case_id)
-    grid = session.get(Grid, case.grid_id) if case.grid_id else None
+    case, grid = session.execute(select(Case, Grid).outerjoin(Grid, Grid.id == Case.grid_id)
+                                 .where(Case.id == result.case_id)).one()
     duplicate = session.scalar(select(Case.created_at).where(Case.id == case.duplicate_of_id)) \
         if case.duplicate_of_id else None
     return ReportCreated.of(case, grid=GridRef.model_validate(grid) if grid else None,
