@@ -327,6 +327,20 @@ class Attachment(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class PatrolCheckIn(GridPlaced, Base):
+    """A grid worker was here: patrol coverage and self-discovered cases are assessed from these."""
+
+    __tablename__ = "patrol_check_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 class ApiToken(Base):
     """A bearer token for devices and other systems (also Open311's api_key); acts as its user."""
 

@@ -133,10 +133,16 @@ def test_an_emergency_report_opens_a_critical_case(client, world):
     assert client("dispatcher").get(f"/cases/{created.json()['id']}").json()["urgency"] == "critical"
 
 
-def test_a_patrol_check_in_answers_my_grid_and_refuses_points_outside_my_scope(client, world):
+def test_a_patrol_check_in_is_recorded_in_my_grid_and_points_outside_my_scope_are_refused(client, world,
+                                                                                           city_sessions):
+    from backend.models import PatrolCheckIn
+
     worker = client("gridworker")
     checked = worker.post("/patrols", {"lon": world.unit_point[0], "lat": world.unit_point[1], "note": "all quiet"})
     assert checked.status_code == 201 and checked.json()["grid"]["id"] == world.unit
     assert checked.json()["at"].endswith("Z")
     outside = worker.post("/patrols", {"lon": world.district2_point[0], "lat": world.district2_point[1]})
     assert outside.status_code == 422 and outside.json()["message"].startswith("lon/lat:")
+    with city_sessions() as session:
+        recorded = session.scalars(select(PatrolCheckIn)).all()
+    assert [(p.grid_id, p.note) for p in recorded] == [(world.unit, "all quiet")]

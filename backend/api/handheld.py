@@ -10,7 +10,7 @@ from backend.api.case_views import page
 from backend.api.errors import ApiError
 from backend.api.registry import endpoint
 from backend.api.schemas import CasePage, GridRef, Paging, PatrolIn, PatrolOut
-from backend.models import OPEN_STATES, PLACEMENT_COLUMNS, Case, Grid
+from backend.models import OPEN_STATES, PLACEMENT_COLUMNS, Case, Grid, PatrolCheckIn
 from backend.workflow import Actor
 
 log = logging.getLogger("backend.api.patrol")
@@ -37,18 +37,16 @@ def my_tasks(query: Paging) -> CasePage:
 
 @endpoint("POST", "/patrols", tag="handheld", response=PatrolOut, status=201, body=PatrolIn)
 def check_in(body: PatrolIn) -> PatrolOut:
-    """Patrol check-in: answers the grid the point lies in.
-
-    There is no patrol table yet: a check-in is located, logged (one line with
-    user, grid and point) and answered, nothing is stored.
-    """
-    actor, locator = context.actor(), context.locator()
+    """Patrol check-in: records that I was here, and answers the grid the point lies in."""
+    actor, locator, now = context.actor(), context.locator(), context.now()
     placement = locator.placement(locator.locate(body.lon, body.lat))
     if placement.grid_id is None or getattr(placement, PLACEMENT_COLUMNS[actor.scope.level]) != actor.scope.grid_id:
         raise ApiError(422, "invalid", "lon/lat: the point lies outside your scope",
                        errors=[{"field": "lon/lat", "message": "outside your scope", "type": "scope"}])
     with context.session() as session:
+        session.add(PatrolCheckIn(user_id=actor.user_id, person_id=actor.person_id, at=now, lon=body.lon,
+                                  lat=body.lat, note=body.note, **placement.columns()))
+        session.commit()
         grid = session.get(Grid, placement.grid_id)
-    log.info("patrol check-in user=%s grid=%s lon=%s lat=%s note=%r", actor.name, grid.code, body.lon, body.lat,
-             body.note)
-    return PatrolOut(grid=GridRef.model_validate(grid), at=context.now(), lon=body.lon, lat=body.lat)
+        log.info("patrol check-in user=%s grid=%s", actor.user_id, grid.code)
+        return PatrolOut(grid=GridRef.model_validate(grid), at=now, lon=body.lon, lat=body.lat)
