@@ -5,6 +5,9 @@ act on; callers never see a driver traceback.
 """
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -99,3 +102,20 @@ def check_redis(url: str) -> None:
         raise DatabaseUnavailable(f"REDIS_URL {url!r} is not a Redis URL ({error}); expected redis://host:6379/0") from None
     except redis.RedisError as error:
         raise DatabaseUnavailable(f"cannot reach Redis at {url}: {error}. Is it running and REDIS_URL right?") from None
+
+
+@contextmanager
+def scratch_postgres(server_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of `server_url`, dropped afterwards (tests, benchmarks)."""
+    import psycopg
+
+    server = make_url(normalise_url(server_url))
+    admin = server.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

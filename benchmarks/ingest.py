@@ -32,9 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-import psycopg
 import requests
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from backend.auth import create_user  # noqa: E402
 from backend.bulk import insert_returning_ids, insert_rows  # noqa: E402
 from backend.config import Config  # noqa: E402
-from backend.db import make_engine, normalise_url, session_factory  # noqa: E402
+from backend.db import make_engine, scratch_postgres, session_factory  # noqa: E402
 from backend.intake import submit_reports  # noqa: E402
 from backend.locator import GridLocator  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
@@ -51,23 +49,10 @@ from backend.seed import seed_city  # noqa: E402
 from backend.simulator import Simulator  # noqa: E402
 from backend.tokens import issue_token  # noqa: E402
 
+POSTGRES = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 BATCH = 500  # what a handheld's offline queue typically holds after a shift without signal
 HTTP_CLIENTS = 8
 CONFIG = Config()
-
-
-def postgres_database() -> tuple[str, callable]:
-    server = make_url(normalise_url(os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"))
-    admin = server.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-    return server.set(database=name).render_as_string(hide_password=False), drop
 
 
 def city(url: str, scale: str):
@@ -195,15 +180,12 @@ def main() -> None:
         lookup = lookup_us(locator)
         engine.dispose()
     print(f"sqlite:     {sqlite_rate:,.0f} reports/s through the service, bulk ceiling {sqlite_bulk:,.0f}/s")
-    url, drop = postgres_database()
-    try:
+    with scratch_postgres(POSTGRES) as url:
         engine, sessions, locator = city(url, scale)
         postgres_rate = service_rate(sessions, locator, reports_for(sessions, locator, count, 1))
         postgres_bulk = bulk_rate(sessions, locator, reports_for(sessions, locator, count, 2))
         http = http_rate(url, sessions, reports_for(sessions, locator, http_count, 3))
         engine.dispose()
-    finally:
-        drop()
     print(f"postgresql: {postgres_rate:,.0f} reports/s through the service, bulk ceiling {postgres_bulk:,.0f}/s")
     print(f"http:       {http:,.0f} single reports/s with {HTTP_CLIENTS} clients; lookup {lookup:.1f} us")
     print(f"RESULT scale={scale} reports_per_s_postgres={postgres_rate:.0f} reports_per_s_sqlite={sqlite_rate:.0f} "

@@ -14,16 +14,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import psycopg
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.db import normalise_url  # noqa: E402
+from backend.db import scratch_postgres  # noqa: E402
 
 
 def seed_once(url: str, scale: str) -> tuple[float, float, str]:
@@ -38,6 +35,7 @@ def seed_once(url: str, scale: str) -> tuple[float, float, str]:
     return seconds, peak_kb / 1024, summary
 
 
+POSTGRES = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 # Run in a child so each database's peak memory is measured on its own.
 SEED_AND_REPORT_PEAK = """
 import resource, sys
@@ -48,20 +46,6 @@ sys.exit(code)
 """
 
 
-def postgres_database() -> tuple[str, callable]:
-    server = make_url(normalise_url(os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"))
-    admin = server.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-    return server.set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="the city scale instead of zhengzhou")
@@ -69,11 +53,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         sqlite_s, sqlite_mb, summary = seed_once(f"sqlite:///{folder}/bench.sqlite", scale)
     print(f"sqlite:     {sqlite_s:.1f} s, peak {sqlite_mb:.0f} MB  ({summary})")
-    url, drop = postgres_database()
-    try:
+    with scratch_postgres(POSTGRES) as url:
         postgres_s, postgres_mb, _ = seed_once(url, scale)
-    finally:
-        drop()
     print(f"postgresql: {postgres_s:.1f} s, peak {postgres_mb:.0f} MB")
     numbers = [int(n) for n in re.findall(r"\d+", summary.split("persons")[0].split("grids by level")[1])]
     grids = sum(numbers[1::2])

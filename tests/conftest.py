@@ -10,15 +10,13 @@ import os
 import shutil
 import socket
 import threading
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from backend.config import Config
-from backend.db import make_engine, normalise_url, session_factory
+from backend.db import make_engine, scratch_postgres, session_factory
 from backend.migrate import upgrade
 from backend.seed import seed_city
 
@@ -65,18 +63,10 @@ def city_sessions(city_url):
 @pytest.fixture
 def postgres_url():
     """A new, empty PostgreSQL database on the server of DATABASE_URL, dropped afterwards."""
-    import psycopg
-
     base = os.environ.get("DATABASE_URL", "")
     require(base.startswith("postgres"), "PostgreSQL (DATABASE_URL)")
-    server = make_url(normalise_url(base))
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = server.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with scratch_postgres(base) as url:
+        yield url
 
 
 def free_port() -> int:
