@@ -5,7 +5,6 @@ never loop over grids in Python.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np

@@ -69,8 +69,8 @@ def legend(limits: list[int]) -> list[html.Div]:
 
 
 def map_features(_, collection: dict) -> dict:
-    for feature in collection["features"]:
-        props = feature["properties"]
+    for item in collection["features"]:
+        props = item["properties"]
         props["tooltip"] = (f"<b>{escape(localized(_, props, 'name'))}</b><br>"
                             + escape(_("{count} open").format(count=props["open_cases"])))
     return collection

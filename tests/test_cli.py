@@ -5,12 +5,10 @@ import socket
 import subprocess
 import sys
 
-import pytest
 from sqlalchemy import func, select
 
 from backend.db import make_engine, session_factory
 from backend.models import Grid, User
-from backend.seed import DEMO_PASSWORD
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
