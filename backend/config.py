@@ -65,6 +65,9 @@ class Config:
     duplicate_radius_m: float = 150.0
     duplicate_window_hours: float = 24.0
     upload_dir: str = "instance/uploads"
+    # Events the stream keeps for screens catching up after a reconnect: about
+    # two days at Zhoushan's ~50,000 messages a day; older gaps mean "reload".
+    event_stream_length: int = 100_000
 
     @property
     def is_sqlite(self) -> bool:
@@ -97,6 +100,9 @@ class Config:
                    "DUPLICATE_WINDOW_HOURS": ("duplicate_window_hours", float)}
         config = replace(config, **{field: _number(name, env[name], kind)
                                     for name, (field, kind) in numbers.items() if name in env})
+        if "EVENT_STREAM_LENGTH" in env:
+            config = replace(config, event_stream_length=int(_number("EVENT_STREAM_LENGTH",
+                                                                      env["EVENT_STREAM_LENGTH"], int)))
         if env.get("UPLOAD_DIR"):
             config = replace(config, upload_dir=env["UPLOAD_DIR"])
         if secret:
@@ -115,6 +121,8 @@ class Config:
             raise ConfigError(f"TIMEZONE={self.timezone!r} is not a known IANA time zone, e.g. Asia/Shanghai") from None
         if not 0 < self.port < 65536:
             raise ConfigError(f"PORT={self.port} is out of range 1-65535")
+        if self.event_stream_length < 1000:
+            raise ConfigError(f"EVENT_STREAM_LENGTH={self.event_stream_length} is too short to catch up; use 1000 or more")
         if not 0 < self.yellow_share < 1:
             raise ConfigError(f"YELLOW_SHARE={self.yellow_share} must lie between 0 and 1, e.g. 0.8")
         for name, value in (("ESCALATION_GRACE_HOURS", self.escalation_grace_hours),

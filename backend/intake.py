@@ -20,7 +20,8 @@ from backend.bulk import insert_returning_ids, insert_rows
 from backend.config import Config
 from backend.duplicates import DuplicateFinder
 from backend.locator import GridLocator
-from backend.models import CHANNELS, Case, CaseEvent, Category, Report, case_number
+from backend.events import outbox
+from backend.models import CHANNELS, PLACEMENT_COLUMNS, Case, CaseEvent, Category, Report, case_number
 
 SYSTEM_ACTOR = "system"
 
@@ -144,12 +145,16 @@ def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocat
             {"channel": report.channel, "received_at": now, "category_id": category.id,
              "submitted_by_id": submitted_by_id, "case_id": case_id,
              **report.model_dump(exclude={"category_code", "channel"}),
-             **{k: row[k] for k in ("city_id", "district_id", "community_id", "grid_id")}}
+             **{k: row[k] for k in PLACEMENT_COLUMNS}}
             for case_id, (_, report, category), row in zip(ids, accepted, cases)])
         insert_rows(connection, CaseEvent.__table__, [
             {"case_id": case_id, "at": now, "actor_name": actor_name, "action": "collect", "from_state": None,
              "to_state": "collected", "note": report.channel}
             for case_id, (_, report, _category) in zip(ids, accepted)])
+        outbox.record_many(session, [
+            outbox.case_payload(case_id, case_number(now, case_id), "collected", 1, row["urgency"], "none", "collect",
+                                now, actor_name, {k: row[k] for k in PLACEMENT_COLUMNS})
+            for case_id, row in zip(ids, cases)], now)
         for case_id, (index, _, _), row in zip(ids, accepted, cases):
             results[index] = Submitted("created", case_id, case_number(now, case_id), row["grid_id"],
                                        row["duplicate_of_id"])

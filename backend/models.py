@@ -341,6 +341,24 @@ class PatrolCheckIn(GridPlaced, Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class OutboxEvent(GridPlaced, Base):
+    """A change to publish, written in the same transaction as the change itself.
+
+    The relay (backend.events.relay) publishes unpublished rows in id order and
+    marks them; a rolled-back change leaves no row, so nothing is published.
+    """
+
+    __tablename__ = "outbox_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(40))  # e.g. "case.collect", "case.dispatch"
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    # NULL until the relay has published the row; indexed so "what is left to publish" stays cheap.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
 class ApiToken(Base):
     """A bearer token for devices and other systems (also Open311's api_key); acts as its user."""
 

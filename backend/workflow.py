@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.config import Config
+from backend.events import outbox
 from backend.models import (OPEN_STATES, Attachment, Case, CaseEvent, Category, Department,
                             Report)
 from backend.routing import handling_grid_id, person_in_scope, propose_assignees
@@ -419,6 +420,8 @@ def perform(session: Session, actor: Actor, case_id: int, action: str, params: d
         seen = case.version
         session.rollback()
         raise _conflict(session, case_id, seen) from None
+    outbox.record_case(session, case, action, now, actor.name)
+    session.flush()
     log.info("case=%s action=%s user=%s role=%s from=%s to=%s version=%s", case.number, action,
              actor.user_id or actor.name, actor.role, before, case.state, case.version)
     return Outcome(case=case, event=event, allowed=allowed_actions(case, actor))

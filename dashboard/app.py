@@ -16,6 +16,7 @@ import layouts
 from backend import api, open311
 from backend.config import Config
 from backend.db import make_engine, session_factory
+from backend.events.bus import EventBus, make_bus
 from backend.locator import GridLocator
 from dashboard.auth import init_auth
 
@@ -32,6 +33,10 @@ class CommandCentre:
     dash: dash.Dash
     socketio: SocketIO
     background: list = field(default_factory=list)
+
+    @cached_property
+    def bus(self) -> EventBus:
+        return make_bus(self.config.redis_url, self.config.event_stream_length)
 
     @cached_property
     def locator(self) -> GridLocator:

@@ -1,15 +1,16 @@
-"""Background work of a serving process: the time-limit sweeper, and the simulator in demo mode."""
+"""Background work of a serving process: the outbox relay, the time-limit sweeper, and the simulator in demo mode."""
 from __future__ import annotations
 
 import threading
 
 from backend import sweeper
+from backend.events.relay import Relay
 from backend.simulator import Simulator
 
 
 def start(centre) -> None:
     """Start the threads; `centre.background` holds their stop events."""
-    jobs = [lambda stop: sweeper.run(centre.sessions, centre.config, stop)]
+    jobs = [Relay(centre.sessions, centre.bus).run, lambda stop: sweeper.run(centre.sessions, centre.config, stop)]
     if centre.config.simulator:
         simulator = Simulator(centre.sessions, centre.locator, centre.config)
         jobs.append(simulator.run)
