@@ -17,8 +17,10 @@ from backend import api, open311
 from backend.config import Config
 from backend.db import make_engine, session_factory
 from backend.events.bus import EventBus, make_bus
+from backend.events.relay import Relay
 from backend.locator import GridLocator
 from dashboard.auth import init_auth
+from dashboard.realtime import broadcaster, init_realtime
 
 
 @dataclass
@@ -37,6 +39,10 @@ class CommandCentre:
     @cached_property
     def bus(self) -> EventBus:
         return make_bus(self.config.redis_url, self.config.event_stream_length)
+
+    @cached_property
+    def relay(self) -> Relay:
+        return Relay(self.sessions, self.bus, on_published=broadcaster(self.socketio))
 
     @cached_property
     def locator(self) -> GridLocator:
@@ -100,4 +106,5 @@ def create_app(config: Config) -> CommandCentre:
     centre = CommandCentre(config=config, engine=engine, sessions=sessions, server=server, dash=app,
                            socketio=socketio)
     server.extensions["command_centre"] = centre
+    init_realtime(socketio, centre.bus)
     return centre

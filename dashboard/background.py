@@ -4,13 +4,12 @@ from __future__ import annotations
 import threading
 
 from backend import sweeper
-from backend.events.relay import Relay
 from backend.simulator import Simulator
 
 
 def start(centre) -> None:
     """Start the threads; `centre.background` holds their stop events."""
-    jobs = [Relay(centre.sessions, centre.bus).run, lambda stop: sweeper.run(centre.sessions, centre.config, stop)]
+    jobs = [centre.relay.run, lambda stop: sweeper.run(centre.sessions, centre.config, stop)]
     if centre.config.simulator:
         simulator = Simulator(centre.sessions, centre.locator, centre.config)
         jobs.append(simulator.run)

@@ -76,8 +76,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def live_server(city_url):
-    """The command centre serving the small city on a free port (no simulator); yields its base URL."""
+def live(city_url):
+    """The command centre serving the small city on a free port (no background threads: tests drive
+    the relay themselves); yields (base URL, command centre)."""
     from werkzeug.serving import make_server
 
     from dashboard.app import create_app
@@ -88,9 +89,14 @@ def live_server(city_url):
     server = make_server("127.0.0.1", port, centre.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", centre
     server.shutdown()
     centre.engine.dispose()
+
+
+@pytest.fixture
+def live_server(live) -> str:
+    return live[0]
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from sqlalchemy import event, select, text, update
@@ -30,9 +31,12 @@ MAX_BACKOFF_SECONDS = 10.0
 
 
 class Relay:
-    def __init__(self, sessions: sessionmaker[Session], bus: EventBus):
+    def __init__(self, sessions: sessionmaker[Session], bus: EventBus,
+                 on_published: Callable[[str, dict], None] = lambda event_id, event: None):
+        """`on_published(id, event)` runs after each publish: the live push to screens."""
         self._sessions = sessions
         self._bus = bus
+        self._on_published = on_published
         self.wake = threading.Event()
         event.listen(sessions, "after_commit", lambda _session: self.wake.set())
 
@@ -50,7 +54,8 @@ class Relay:
                                    .where(OutboxEvent.published_at.is_(None))
                                    .order_by(OutboxEvent.id).limit(BATCH)).all()
             for outbox_id, payload in rows:
-                self._bus.publish({**json.loads(payload), "outbox_id": outbox_id})
+                event = {**json.loads(payload), "outbox_id": outbox_id}
+                self._on_published(self._bus.publish(event), event)
             if rows:
                 session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([r.id for r in rows]))
                                 .values(published_at=datetime.now(timezone.utc)))

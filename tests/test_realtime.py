@@ -1,0 +1,116 @@
+"""Live updates over Socket.IO with real clients: only signed-in users, only their scope, nothing missed."""
+from datetime import datetime, timezone
+
+import pytest
+import shapely
+import socketio
+from sqlalchemy import select
+
+from backend.config import Config
+from backend.intake import ReportIn, submit_report
+from backend.models import Category, Grid, User
+from backend.tokens import issue_token
+
+CONFIG = Config()
+WAIT = 10  # seconds a client waits for a message before the test fails
+
+
+def token_for(sessions, username: str) -> str:
+    with sessions() as session:
+        token = issue_token(session, username, "test", datetime.now(timezone.utc))
+        session.commit()
+        return token
+
+
+def connect(base: str, token: str | None, last_id: str | None = None) -> socketio.SimpleClient:
+    client = socketio.SimpleClient()
+    client.connect(base, headers={"Authorization": f"Bearer {token}"} if token else {},
+                   auth={"last_id": last_id} if last_id else None, transports=["polling"], wait_timeout=WAIT)
+    return client
+
+
+def receive(client: socketio.SimpleClient, name: str):
+    """The next message, which must be `name`."""
+    event, data = client.receive(timeout=WAIT)
+    assert event == name, (event, data)
+    return data
+
+
+def report_in(sessions, centre, district_id: int) -> int:
+    """A new report in the district (its first unit grid), committed, then pushed by the relay."""
+    with sessions() as session:
+        unit = session.scalar(select(Grid).where(Grid.level == 3, Grid.code.startswith(
+            session.get(Grid, district_id).code + "-")))
+        point = shapely.from_geojson(unit.geometry).point_on_surface()
+        category = session.scalar(select(Category.code).where(Category.parent_id.is_not(None)))
+        case = submit_report(session, ReportIn(channel="web", description="live", category_code=category,
+                                               lon=point.x, lat=point.y), centre.locator, datetime.now(timezone.utc),
+                             CONFIG)
+        session.commit()
+        case_id = case.id
+    centre.relay.publish_pending()
+    return case_id
+
+
+@pytest.fixture
+def streets(city_sessions):
+    with city_sessions() as session:
+        users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(["street1", "street2"])))}
+        return users["street1"].grid_id, users["street2"].grid_id
+
+
+def test_an_anonymous_client_cannot_connect(live):
+    base, _ = live
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        connect(base, None)
+
+
+def test_a_street_receives_its_own_cases_and_never_another_streets(live, city_sessions, streets):
+    base, centre = live
+    street1, street2 = streets
+    one = connect(base, token_for(city_sessions, "street1"))
+    two = connect(base, token_for(city_sessions, "street2"))
+    city = connect(base, token_for(city_sessions, "dispatcher"))
+    for client in (one, two, city):
+        receive(client, "hello")
+    first = report_in(city_sessions, centre, street1)
+    second = report_in(city_sessions, centre, street2)
+    assert [e["case_id"] for e in receive(one, "events")] == [first]
+    # Messages on one connection arrive in order: street 2's first event is its own.
+    assert [e["case_id"] for e in receive(two, "events")] == [second]
+    assert [e["case_id"] for e in receive(city, "events") + receive(city, "events")] == [first, second]
+    for client in (one, two, city):
+        client.disconnect()
+
+
+def test_a_reconnecting_client_receives_what_it_missed_in_order(live, city_sessions, streets):
+    base, centre = live
+    token = token_for(city_sessions, "dispatcher")
+    client = connect(base, token)
+    last_id = receive(client, "hello")["last_id"]
+    client.disconnect()
+    missed = [report_in(city_sessions, centre, district) for district in streets]
+    client = connect(base, token, last_id=last_id or "0-0")
+    caught_up = receive(client, "events")
+    assert [e["case_id"] for e in caught_up] == missed
+    assert [int(e["id"].split("-")[0]) for e in caught_up] == sorted(int(e["id"].split("-")[0]) for e in caught_up)
+    receive(client, "hello")
+    client.disconnect()
+
+
+def test_a_client_whose_last_event_the_stream_no_longer_holds_is_told_to_reload(live, city_sessions):
+    base, _ = live
+    client = connect(base, token_for(city_sessions, "dispatcher"), last_id="999999-0")
+    assert "reason" in receive(client, "reload")
+    client.disconnect()
+
+
+def test_catch_up_is_scoped_too(live, city_sessions, streets):
+    base, centre = live
+    street1, street2 = streets
+    start = centre.bus.last_id() or "0-0"
+    report_in(city_sessions, centre, street2)
+    mine = report_in(city_sessions, centre, street1)
+    client = connect(base, token_for(city_sessions, "street1"), last_id=start)
+    assert [e["case_id"] for e in receive(client, "events")] == [mine]
+    client.disconnect()
