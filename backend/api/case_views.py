@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Row, Select, func, select
 from sqlalchemy.orm import Session, aliased, defer
 
 from backend.api.schemas import (AttachmentOut, CaseDetail, CasePage, CaseSummary, CategoryRef, EventOut,
-                                 GridRef, ProposalOut)
+                                 GridRef)
 from backend.models import Attachment, Case, CaseEvent, Category, Grid, case_number
 from backend.routing import propose_assignees
 from backend.workflow import Actor, allowed_actions, load_case
@@ -64,5 +64,5 @@ def detail(session: Session, actor: Actor, case_id: int) -> CaseDetail:
     proposals = propose_assignees(session, case) if case.state == "registered" else []
     return CaseDetail(**head.model_dump(), events=[_event_out(e) for e in events],
                       allowed_actions=allowed_actions(case, actor),
-                      proposals=[ProposalOut.model_validate(p) for p in proposals],
+                      proposals=proposals,
                       attachments=[attachment_out(a) for a in attachments])

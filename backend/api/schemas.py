@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, Wi
 
 from backend.intake import ReportIn
 from backend.models import CARDS, CASE_STATES, CHANNELS, URGENCIES
+from backend.routing import Proposal  # a dataclass: pydantic validates and documents it as is
 
 # Ids are 32-bit serial columns on PostgreSQL: a larger number can name no row.
 MAX_ID = 2**31 - 1
@@ -137,16 +138,6 @@ class EventOut(Model):
     detail: dict[str, Any] | None
 
 
-class ProposalOut(Model):
-    person_id: int
-    name: str
-    name_en: str
-    position: str
-    phone: str
-    grid_id: int
-    open_cases: int
-
-
 class AttachmentOut(Model):
     id: int
     content_type: str
@@ -158,7 +149,7 @@ class AttachmentOut(Model):
 class CaseDetail(CaseSummary):
     events: list[EventOut]
     allowed_actions: list[str] = Field(description="what you may do to this case now")
-    proposals: list[ProposalOut] = Field(description="who should handle it (registered cases only)")
+    proposals: list[Proposal] = Field(description="who should handle it (registered cases only)")
     attachments: list[AttachmentOut]
 
 
