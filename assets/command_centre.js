@@ -76,5 +76,79 @@ window.commandCentre = (function () {
     requestAnimationFrame(() => document.getElementById(request?.id)?.focus());
   }
 
-  return { clock, gridStyle, gridHover, gridLabel, pickedStyle, fitArea, quickCategory, focusField };
+  // ---- Live wall: pushed case events patch the screen in place (no server round trip per event) ----
+
+  const PLACEMENT = ["city_id", "district_id", "community_id", "grid_id"];
+  const ENDED = new Set(["closed", "cancelled"]);
+  const applied = new Set();  // outbox ids: delivery is at least once, a repeat is dropped
+
+  const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+  function localTime(iso, timeZone) {
+    return new Intl.DateTimeFormat("en-GB", { timeZone, hourCycle: "h23", hour: "2-digit", minute: "2-digit" })
+      .format(new Date(iso));
+  }
+
+  function caseRow(event, labels, timeZone) {
+    const en = labels.language !== "zh_Hans";
+    return {
+      id: String(event.case_id), number: event.number, time: localTime(event.created_at, timeZone),
+      category: en ? event.category_en : event.category, grid: en ? event.grid_en : event.grid,
+      state: event.state, state_label: labels.states[event.state],
+      urgency: event.urgency, urgency_label: labels.urgencies[event.urgency], fresh: true,
+    };
+  }
+
+  function withCounts(geojson, deltas, labels) {
+    const en = labels.language !== "zh_Hans";
+    return { ...geojson, features: geojson.features.map((feature) => {
+      const delta = deltas[feature.id];
+      if (!delta) return feature;
+      const open = Math.max(0, feature.properties.open_cases + delta);
+      const name = en ? feature.properties.name_en : feature.properties.name;
+      const tooltip = `<b>${escapeHtml(name)}</b><br>${escapeHtml(labels.open_count.replace("{count}", open))}`;
+      return { ...feature, properties: { ...feature.properties, open_cases: open, tooltip } };
+    }) };
+  }
+
+  // events: a batch from the server; focus: the grid the wall shows; rest: the four KPI texts and the map data.
+  function applyEvents(events, focus, labels, rest) {
+    const unchanged = Array(6).fill(window.dash_clientside.no_update);
+    if (!events || !focus) return unchanged;
+    const fresh = events.filter((e) => !applied.has(e.outbox_id) && applied.add(e.outbox_id));
+    const mine = fresh.filter((e) => e[PLACEMENT[focus.level]] === focus.id);
+    if (!mine.length) return unchanged;
+    const [reports, open, overdue, closed, geojson] = rest;
+    const kpi = { reports: +reports || 0, open: +open || 0, overdue: +overdue || 0, closed: +closed || 0 };
+    const child = focus.map_level == null ? null : PLACEMENT[focus.map_level];
+    const api = window.dash_ag_grid && window.dash_ag_grid.getApi("wall-cases");
+    const deltas = {}, add = [], update = [];
+    for (const e of mine) {
+      let delta = 0;
+      if (e.kind === "case.collect") {
+        kpi.reports += 1; kpi.open += 1; delta = 1;
+        add.unshift(caseRow(e, labels, focus.timezone));  // newest on top
+      } else {
+        if (api && api.getRowNode(String(e.case_id))) update.push(caseRow(e, labels, focus.timezone));
+        if (ENDED.has(e.state) && e.kind !== "case.mark_card") {
+          kpi.open -= 1; delta = -1;
+          if (e.card === "red") kpi.overdue -= 1;
+        }
+        if (e.kind === "case.close") kpi.closed += 1;
+        if (e.kind === "case.mark_card" && e.card === "red") kpi.overdue += 1;
+      }
+      if (child && delta && e[child] != null) deltas[e[child]] = (deltas[e[child]] || 0) + delta;
+    }
+    const map = child && geojson && Object.keys(deltas).length ? withCounts(geojson, deltas, labels)
+      : window.dash_clientside.no_update;
+    return [{ add, addIndex: 0, update }, String(kpi.reports), String(kpi.open), String(Math.max(0, kpi.overdue)),
+            String(kpi.closed), map];
+  }
+
+  function liveBadge(connected, labels) {
+    return connected ? [labels.live, "wall-live wall-live--on"] : [labels.offline, "wall-live wall-live--offline"];
+  }
+
+  return { clock, gridStyle, gridHover, gridLabel, pickedStyle, fitArea, quickCategory, focusField,
+           applyEvents, liveBadge };
 })();

@@ -151,10 +151,8 @@ def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocat
             {"case_id": case_id, "at": now, "actor_name": actor_name, "action": "collect", "from_state": None,
              "to_state": "collected", "note": report.channel}
             for case_id, (_, report, _category) in zip(ids, accepted)])
-        outbox.record_many(session, [
-            outbox.case_payload(case_id, case_number(now, case_id), "collected", 1, row["urgency"], "none", "collect",
-                                now, actor_name, {k: row[k] for k in PLACEMENT_COLUMNS})
-            for case_id, row in zip(ids, cases)], now)
+        outbox.record_new_cases(session, [{"id": case_id, "number": case_number(now, case_id), **row}
+                                          for case_id, row in zip(ids, cases)], now, actor_name)
         for case_id, (index, _, _), row in zip(ids, accepted, cases):
             results[index] = Submitted("created", case_id, case_number(now, case_id), row["grid_id"],
                                        row["duplicate_of_id"])

@@ -135,8 +135,10 @@ def navigate(grid_id, viewport):
     return trail(_, chain, grid.id), {"bounds": frame, **move}
 
 
-def refresh(_n, grid_id):
-    """Everything on the wall that changes with new cases. The one place a live event stream plugs into."""
+def refresh(grid_id, _connected, _reload):
+    """Everything on the wall, read from the database: on a drill-down, and whenever the live connection
+    (re)opens or the stream says this screen missed events. Between those, pushed events patch it in the
+    browser (assets/command_centre.js, applyEvents)."""
     _ = user().translator
     config, at = centre().config, now()
     tz = ZoneInfo(config.timezone)
@@ -153,8 +155,10 @@ def refresh(_n, grid_id):
     hideout = {"colours": MAP_COLOURS, "thresholds": limits, "selected": grid.id if grid.level == 3 else None,
                "labels": len(collection["features"]) <= MAX_LABELS}
     updated = _("Updated {time}").format(time=f"{at.astimezone(tz):%H:%M:%S}")
+    focus = {"id": grid.id, "level": grid.level, "map_level": frame.level + 1 if frame else None,
+             "timezone": config.timezone}
     return (*(str(kpis[key]) for key in KPIS), kpi_class("overdue", kpis["overdue"] > 0),
-            collection, hideout, legend(limits), case_rows(_, cases, at, tz), updated)
+            collection, hideout, legend(limits), case_rows(_, cases, at, tz), updated, focus)
 
 
 def register(app) -> None:
@@ -166,5 +170,18 @@ def register(app) -> None:
     app.callback(*(Output(f"wall-kpi-{key}", "children") for key in KPIS),
                  Output("wall-tile-overdue", "className"),
                  Output("wall-grids", "data"), Output("wall-grids", "hideout"), Output("wall-legend-scale", "children"),
-                 Output("wall-cases", "rowData"), Output("wall-updated", "children"),
-                 Input("wall-refresh", "n_intervals"), Input("wall-grid", "data"))(refresh)
+                 Output("wall-cases", "rowData"), Output("wall-updated", "children"), Output("wall-focus", "data"),
+                 Input("wall-grid", "data"), Input("wall-socket", "connected"),
+                 Input("wall-socket", "data-reload"))(refresh)
+    app.clientside_callback(
+        "function(events, focus, labels, ...rest) { return window.commandCentre.applyEvents(events, focus, labels, rest); }",
+        Output("wall-cases", "rowTransaction"), *(Output(f"wall-kpi-{key}", "children", allow_duplicate=True)
+                                                  for key in KPIS),
+        Output("wall-grids", "data", allow_duplicate=True),
+        Input("wall-socket", "data-events"), State("wall-focus", "data"), State("wall-labels", "data"),
+        *(State(f"wall-kpi-{key}", "children") for key in KPIS), State("wall-grids", "data"),
+        prevent_initial_call=True)
+    app.clientside_callback(
+        "function(connected, labels) { return window.commandCentre.liveBadge(connected, labels); }",
+        Output("wall-live", "children"), Output("wall-live", "className"),
+        Input("wall-socket", "connected"), State("wall-labels", "data"))

@@ -5,11 +5,11 @@ import dash_ag_grid as dag
 import dash_leaflet as dl
 import dash_mantine_components as dmc
 from dash import dcc, html
+from dash_socketio import DashSocketIO
 
 from backend.i18n import Translator
 
 KPIS = ("reports_today", "open_cases", "overdue", "closed_today")
-REFRESH_MS = 15_000
 # Choropleth classes, from "no open case" to the hottest grids; thresholds come with each refresh.
 MAP_COLOURS = ("#15314d", "#0f766e", "#14b8a6", "#facc15", "#f97316", "#ef4444")
 EMPTY_MAP = {"type": "FeatureCollection", "features": []}
@@ -48,6 +48,12 @@ def kpi_tile(key: str, label: str) -> dmc.Paper:
         html.Div(label, className="wall-kpi-label"),
         html.Div("–", id=f"wall-kpi-{key}", className="wall-kpi-value"),
     ])
+
+
+def live_labels(_: Translator) -> dict:
+    """What the browser needs to show pushed cases in the user's language (assets/command_centre.js)."""
+    return {"language": _.language, "states": state_labels(_), "urgencies": urgency_labels(_),
+            "live": _("Live"), "offline": _("Reconnecting…"), "open_count": _("{count} open")}
 
 
 def panel_title(text: str, *extra) -> html.Div:
@@ -90,7 +96,8 @@ def cases_table(_: Translator) -> html.Section:
          "cellClass": {"function": "['wall-urgency', 'wall-urgency-' + params.data.urgency]"}},
     ]
     return html.Section(className="wall-panel wall-cases-panel", children=[
-        panel_title(_("Latest cases"), html.Span(id="wall-updated", className="wall-updated")),
+        panel_title(_("Latest cases"), html.Span(id="wall-live", className="wall-live wall-live--offline"),
+                    html.Span(id="wall-updated", className="wall-updated")),
         dag.AgGrid(id="wall-cases", className="wall-cases", columnDefs=columns, rowData=[],
                    getRowId="params.data.id",
                    defaultColDef={"sortable": False, "resizable": False, "suppressMovable": True,
@@ -109,5 +116,8 @@ def layout(_: Translator, config) -> html.Div:
         html.Div(className="wall-body", children=[grid_map(_, config), cases_table(_)]),
         # The grid the wall shows; None is the user's own scope grid.
         dcc.Store(id="wall-grid", data=None),
-        dcc.Interval(id="wall-refresh", interval=REFRESH_MS),
+        # What pushed events are filtered and patched against: the shown grid and its map's child level.
+        dcc.Store(id="wall-focus", data=None),
+        dcc.Store(id="wall-labels", data=live_labels(_)),
+        DashSocketIO(id="wall-socket", eventNames=["events", "reload"]),
     ])

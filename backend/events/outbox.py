@@ -1,20 +1,42 @@
-"""Writing changes to the outbox, in the transaction of the change."""
+"""Writing changes to the outbox, in the transaction of the change.
+
+An event carries what a screen needs to patch itself without asking the
+server: the case's state and placement, and the names a queue row shows.
+"""
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.bulk import insert_rows
-from backend.models import PLACEMENT_COLUMNS, Case, OutboxEvent
+from backend.models import PLACEMENT_COLUMNS, Case, Category, Grid, OutboxEvent
+
+CASE_FIELDS = ("state", "version", "urgency", "card", "category_id", *PLACEMENT_COLUMNS)
 
 
-def case_payload(case_id: int, number: str, state: str, version: int, urgency: str, card: str, action: str,
-                 at: datetime, actor: str, placement: dict) -> dict:
-    """What screens need to patch a case in place: enough to update a queue row, a map count, a KPI."""
-    return {"kind": f"case.{action}", "case_id": case_id, "number": number, "state": state, "version": version,
-            "urgency": urgency, "card": card, "at": at.isoformat(), "actor": actor, **placement}
+def _names(session: Session, ids: set[int], model) -> dict[int, tuple[str, str]]:
+    ids.discard(None)
+    rows = session.execute(select(model.id, model.name, model.name_en).where(model.id.in_(ids))) if ids else []
+    return {row_id: (name, name_en) for row_id, name, name_en in rows}
+
+
+def _payloads(session: Session, cases: list[dict], action: str, at: datetime, actor: str) -> list[dict]:
+    """`cases`: dicts with id, number, created_at and CASE_FIELDS."""
+    categories = _names(session, {c["category_id"] for c in cases}, Category)
+    grids = _names(session, {c[k] for c in cases for k in ("community_id", "grid_id")}, Grid)
+    payloads = []
+    for case in cases:
+        places = [grids[case[k]] for k in ("community_id", "grid_id") if case[k] in grids]
+        category = categories[case["category_id"]]
+        payloads.append({
+            "kind": f"case.{action}", "case_id": case["id"], "number": case["number"], "at": at.isoformat(),
+            "created_at": case["created_at"].isoformat(), "actor": actor, **{k: case[k] for k in CASE_FIELDS},
+            "category": category[0], "category_en": category[1],
+            "grid": " / ".join(p[0] for p in places), "grid_en": " / ".join(p[1] for p in places)})
+    return payloads
 
 
 def _row(payload: dict, at: datetime) -> dict:
@@ -25,12 +47,13 @@ def _row(payload: dict, at: datetime) -> dict:
 
 def record_case(session: Session, case: Case, action: str, at: datetime, actor: str) -> None:
     """One case changed (flushed already, so `case.version` is the new one)."""
-    placement = {column: getattr(case, column) for column in PLACEMENT_COLUMNS}
-    payload = case_payload(case.id, case.number, case.state, case.version, case.urgency, case.card, action, at,
-                           actor, placement)
+    fields = {"id": case.id, "number": case.number, "created_at": case.created_at,
+              **{k: getattr(case, k) for k in CASE_FIELDS}}
+    [payload] = _payloads(session, [fields], action, at, actor)
     session.add(OutboxEvent(**_row(payload, at)))
 
 
-def record_many(session: Session, payloads: list[dict], at: datetime) -> None:
-    """Many new cases at once (intake batches): one bulk write."""
-    insert_rows(session.connection(), OutboxEvent.__table__, [_row(p, at) for p in payloads])
+def record_new_cases(session: Session, cases: list[dict], at: datetime, actor: str) -> None:
+    """Cases just opened by intake (dicts as in `_payloads`): one bulk write."""
+    insert_rows(session.connection(), OutboxEvent.__table__,
+                [_row(p, at) for p in _payloads(session, cases, "collect", at, actor)])
