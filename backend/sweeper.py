@@ -61,6 +61,14 @@ def _act(session: Session, actor: Actor, case: Case, action: str, params: dict, 
         return False
 
 
+def _escalation_due(session: Session, case: Case, now: datetime, grace: timedelta) -> bool:
+    """Overdue past the grace period, and past it again since any earlier escalation."""
+    if case.state not in ESCALATABLE or case.handling_level == 0 or now <= case.deadline + grace:
+        return False  # most cases stop here, without a query
+    last = _last_escalation(session, case.id)
+    return last is None or now > max(case.deadline, last) + grace
+
+
 def sweep(session: Session, now: datetime, config: Config) -> SweepResult:
     """Mark due cards and escalate cases overdue past the grace period (not committed)."""
     if not _has_lock(session):
@@ -75,8 +83,7 @@ def sweep(session: Session, now: datetime, config: Config) -> SweepResult:
         due = card_for(case, now, config.yellow_share, limit)
         if due != case.card and due in ("yellow", "red"):
             cards += _act(session, actor, case, "mark_card", {"card": due}, now, config)
-        overdue_since = max(case.deadline, _last_escalation(session, case.id) or case.deadline)
-        if case.state in ESCALATABLE and case.handling_level > 0 and now > overdue_since + grace:
+        if _escalation_due(session, case, now, grace):
             escalated += _act(session, actor, case, "escalate",
                               {"note": f"overdue by more than {config.escalation_grace_hours:g} h"}, now, config)
     return SweepResult(cards=cards, escalated=escalated)
