@@ -5,6 +5,7 @@ applies one of its clauses; there is no unscoped variant to call by mistake.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, or_
@@ -34,6 +35,10 @@ class Scope:
     def grid_clause(self) -> ColumnElement[bool]:
         """Grids inside this scope: the scope's grid and its descendants."""
         return or_(Grid.code == self.code, Grid.code.startswith(self.code + "-", autoescape=True))
+
+    def covers(self, placement: Mapping[str, int | None]) -> bool:
+        """Does something placed by these `GridPlaced` columns (a row's, an event's) lie inside this scope?"""
+        return placement.get(PLACEMENT_COLUMNS[self.level]) == self.grid_id
 
     def contains_code(self, code: str) -> bool:
         return code == self.code or code.startswith(self.code + "-")

@@ -25,10 +25,6 @@ def rooms_of(event: dict) -> list[str]:
     return [f"grid:{event[column]}" for column in PLACEMENT_COLUMNS if event.get(column) is not None]
 
 
-def in_scope(event: dict, scope) -> bool:
-    return event.get(PLACEMENT_COLUMNS[scope.level]) == scope.grid_id
-
-
 def init_realtime(socketio: SocketIO, bus: EventBus) -> None:
     @socketio.on("connect")
     def connect(auth=None):
@@ -50,7 +46,7 @@ def _catch_up(bus: EventBus, last_id: str) -> None:
     if missed.gap or len(missed.events) == CATCHUP_LIMIT:
         emit("reload", {"reason": "the stream no longer holds your last event"}, to=request.sid)
         return
-    mine = [{"id": event_id, **event} for event_id, event in missed.events if in_scope(event, current_user.scope)]
+    mine = [{"id": event_id, **event} for event_id, event in missed.events if current_user.scope.covers(event)]
     emit("events", mine, to=request.sid)
 
 

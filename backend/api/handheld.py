@@ -10,7 +10,7 @@ from backend.api.case_views import page
 from backend.api.errors import ApiError
 from backend.api.registry import endpoint
 from backend.api.schemas import CasePage, GridRef, Paging, PatrolIn, PatrolOut
-from backend.models import OPEN_STATES, PLACEMENT_COLUMNS, Case, Grid, PatrolCheckIn
+from backend.models import OPEN_STATES, Case, Grid, PatrolCheckIn
 from backend.workflow import Actor
 
 log = logging.getLogger("backend.api.patrol")
@@ -40,7 +40,7 @@ def check_in(body: PatrolIn) -> PatrolOut:
     """Patrol check-in: records that I was here, and answers the grid the point lies in."""
     actor, locator, now = context.actor(), context.locator(), context.now()
     placement = locator.placement(locator.locate(body.lon, body.lat))
-    if placement.grid_id is None or getattr(placement, PLACEMENT_COLUMNS[actor.scope.level]) != actor.scope.grid_id:
+    if placement.grid_id is None or not actor.scope.covers(placement.columns()):
         raise ApiError(422, "invalid", "lon/lat: the point lies outside your scope",
                        errors=[{"field": "lon/lat", "message": "outside your scope", "type": "scope"}])
     with context.session() as session:
