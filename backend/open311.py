@@ -13,12 +13,13 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
+from backend.api import context
 from backend.intake import IntakeError, ReportIn, submit_report
 from backend.models import (OPEN_STATES, Case, CaseEvent, Category, Department, User, case_id_from_number,
                             case_number)
@@ -146,14 +147,6 @@ def _request_key(raw: str) -> RequestKey | None:
     return RequestKey(case_id, None if raw.isdigit() else raw[:8])
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _centre():
-    return current_app.extensions["command_centre"]
-
-
 def _service(category: Category, group: Category, locale: str) -> dict:
     texts = TEXTS[locale]
     name, group_name = _name(category, locale), _name(group, locale)
@@ -190,7 +183,7 @@ def discovery() -> Response:
         "key_service": "Ask the command centre's administrator for an api_key "
                        "(python -m dashboard create-token USER --name SYSTEM).",
         "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": CHANGESET,
-                       "type": "test" if _centre().config.demo else "production",
+                       "type": "test" if context.config().demo else "production",
                        "formats": ["application/json", "application/xml"]}],
     }, "discovery")
 
@@ -199,7 +192,7 @@ def discovery() -> Response:
 def services() -> Response:
     locale = _locale()
     group = aliased(Category)
-    with _centre().sessions() as session:
+    with context.session() as session:
         rows = session.execute(select(Category, group).join(group, Category.parent_id == group.id)
                                .order_by(Category.code)).all()
         return _respond([_service(category, parent, locale) for category, parent in rows], "services")
@@ -207,7 +200,7 @@ def services() -> Response:
 
 @blueprint.get("/services/<service_code>.<fmt>")
 def service_definition(service_code: str) -> Response:
-    with _centre().sessions() as session:
+    with context.session() as session:
         if _minor_category(session, service_code) is None:
             raise NotFound(f"service_code {service_code[:40]!r} not found; list them with GET services")
     # No service asks for extra attributes (metadata is false for all).
@@ -271,7 +264,7 @@ def _filters() -> tuple[list, list[RequestKey]]:
     if ids:
         keys = [key for key in map(_request_key, ids) if key is not None]
         return [Case.id.in_([key.case_id for key in keys])], keys
-    conditions = [Case.created_at.between(*_window(_now()))]
+    conditions = [Case.created_at.between(*_window(context.now()))]
     codes = _listed("service_code")
     if codes:
         conditions.append(Category.code.in_(codes))
@@ -286,14 +279,14 @@ def _filters() -> tuple[list, list[RequestKey]]:
 @blueprint.get("/requests.<fmt>")
 def requests_list() -> Response:
     conditions, keys = _filters()
-    with _centre().sessions() as session:
+    with context.session() as session:
         return _respond(_requests(session, conditions, keys), "service_requests")
 
 
 @blueprint.get("/requests/<service_request_id>.<fmt>")
 def request_detail(service_request_id: str) -> Response:
     key = _request_key(service_request_id)
-    with _centre().sessions() as session:
+    with context.session() as session:
         found = _requests(session, [Case.id == key.case_id], [key]) if key else []
     if not found:
         raise NotFound(f"service_request_id {service_request_id[:40]!r} not found")
@@ -310,8 +303,8 @@ def token_lookup(token: str) -> Response:
 @blueprint.get("/servicerequestupdates.<fmt>")
 def service_request_updates() -> Response:
     """mySociety's extension: each history entry of a case is an update, newest first, at most 1,000."""
-    start, end = _window(_now())
-    with _centre().sessions() as session:
+    start, end = _window(context.now())
+    with context.session() as session:
         rows = session.execute(select(CaseEvent, Case.created_at)
                                .join(Case, Case.id == CaseEvent.case_id)
                                .where(CaseEvent.at.between(start, end))
@@ -377,15 +370,14 @@ def _report(category: Category) -> ReportIn:
 
 @blueprint.post("/requests.<fmt>")
 def create_request() -> Response:
-    centre = _centre()
     locale = _locale()
-    with centre.sessions() as session:
+    with context.session() as session:
         user = _authorised(session)
         category = _minor_category(session, _arg("service_code"))
         if category is None:
             raise BadRequest("service_code: missing or unknown; list them with GET services")
         try:
-            case = submit_report(session, _report(category), centre.locator, _now(), centre.config,
+            case = submit_report(session, _report(category), context.locator(), context.now(), context.config(),
                                  actor_name=user.display_name, submitted_by_id=user.id)
         except IntakeError as error:
             raise BadRequest(f"{FIELD_NAMES.get(error.field, error.field)}: {error.reason}") from None

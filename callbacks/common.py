@@ -1,27 +1,17 @@
-"""What every callback needs from the request: the command centre, a session, the user."""
+"""What every callback needs from the request: the command centre, a session, the user.
+
+The centre, sessions and clock are the API views' own (`backend.api.context`): one request context for both.
+"""
 from __future__ import annotations
 
-from contextlib import contextmanager
-from datetime import datetime, timezone
-
-from flask import current_app
 from flask_login import current_user
 
+from backend.api.context import centre, now, session
 
-def centre():
-    return current_app.extensions["command_centre"]
-
-
-@contextmanager
-def session():
-    with centre().sessions() as s:
-        yield s
+__all__ = ["centre", "now", "session", "user"]
 
 
 def user():
     """The signed-in user (the auth gate has already refused anonymous callback requests)."""
     return current_user
 
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template_string, request, url_for
+from flask import Blueprint, Flask, jsonify, redirect, render_template_string, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
 
+from backend.api.context import centre
 from backend.auth import authenticate
 from backend.i18n import LANGUAGES, Translator
 from backend.models import User
@@ -92,7 +93,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_page(error: str = "", username: str = "", status: int = 200):
-    lang = request.values.get("lang") or current_app.extensions["command_centre"].config.default_language
+    lang = request.values.get("lang") or centre().config.default_language
     lang = lang if lang in LANGUAGES else "en"
     return render_template_string(LOGIN_PAGE, _=Translator(lang), lang=lang, languages=LANGUAGES, error=error,
                                   username=username, next=_safe_next(request.values.get("next"))), status
@@ -105,17 +106,17 @@ def login_form():
 
 @blueprint.post("/login")
 def login_submit():
-    centre = current_app.extensions["command_centre"]
+    command_centre = centre()
     username = request.form.get("username", "")
-    with centre.sessions() as session:
+    with command_centre.sessions() as session:
         user = authenticate(session, username, request.form.get("password", ""))
         user_id = user.id if user else None
     if user_id is None:
-        language = request.form.get("lang", centre.config.default_language)
-        message = Translator(language if language in LANGUAGES else centre.config.default_language)(
-            "Wrong user name or password.")
+        default = command_centre.config.default_language
+        language = request.form.get("lang", default)
+        message = Translator(language if language in LANGUAGES else default)("Wrong user name or password.")
         return _login_page(message, username, 401)
-    login_user(load_session_user(centre.sessions, str(user_id)))
+    login_user(load_session_user(command_centre.sessions, str(user_id)))
     return redirect(_safe_next(request.form.get("next")))
 
 

@@ -12,21 +12,21 @@ from backend.locator import GridLocator
 from backend.workflow import Actor
 
 
-def _centre():
+def centre():
     return current_app.extensions["command_centre"]
 
 
 def config() -> Config:
-    return _centre().config
+    return centre().config
 
 
 def locator() -> GridLocator:
-    return _centre().locator
+    return centre().locator
 
 
 def session() -> Session:
     """A new session; the caller commits what it wrote (closing it rolls back the rest)."""
-    return _centre().sessions()
+    return centre().sessions()
 
 
 def actor() -> Actor:
