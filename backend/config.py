@@ -68,6 +68,9 @@ class Config:
     # Events the stream keeps for screens catching up after a reconnect: about
     # two days at Zhoushan's ~50,000 messages a day; older gaps mean "reload".
     event_stream_length: int = 100_000
+    # How long a process trusts what it last read of a bearer token: a revoked
+    # token is refused within this time, and a busy device costs no read per request.
+    token_recheck_seconds: float = 5.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -97,7 +100,8 @@ class Config:
         )
         numbers = {"YELLOW_SHARE": ("yellow_share", float), "ESCALATION_GRACE_HOURS": ("escalation_grace_hours", float),
                    "SWEEP_SECONDS": ("sweep_seconds", float), "DUPLICATE_RADIUS_M": ("duplicate_radius_m", float),
-                   "DUPLICATE_WINDOW_HOURS": ("duplicate_window_hours", float)}
+                   "DUPLICATE_WINDOW_HOURS": ("duplicate_window_hours", float),
+                   "TOKEN_RECHECK_SECONDS": ("token_recheck_seconds", float)}
         config = replace(config, **{field: _number(name, env[name], kind)
                                     for name, (field, kind) in numbers.items() if name in env})
         if "EVENT_STREAM_LENGTH" in env:
@@ -127,7 +131,8 @@ class Config:
             raise ConfigError(f"YELLOW_SHARE={self.yellow_share} must lie between 0 and 1, e.g. 0.8")
         for name, value in (("ESCALATION_GRACE_HOURS", self.escalation_grace_hours),
                             ("SWEEP_SECONDS", self.sweep_seconds), ("DUPLICATE_RADIUS_M", self.duplicate_radius_m),
-                            ("DUPLICATE_WINDOW_HOURS", self.duplicate_window_hours)):
+                            ("DUPLICATE_WINDOW_HOURS", self.duplicate_window_hours),
+                            ("TOKEN_RECHECK_SECONDS", self.token_recheck_seconds)):
             if value < 0 or (name == "SWEEP_SECONDS" and value == 0):
                 raise ConfigError(f"{name}={value} must be positive")
         return self

@@ -10,10 +10,10 @@ import math
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from backend.models import OPEN_STATES, Case
+from backend.models import OPEN_STATES, Case, case_number
 
 EARTH_RADIUS_M = 6_371_000
 METRES_PER_DEGREE_LAT = 111_320
@@ -27,6 +27,13 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
+# Built once: every report asks, and composing a statement costs more than running it.
+_CANDIDATES = select(Case.id, Case.category_id, Case.lon, Case.lat, Case.created_at).where(
+    Case.category_id.in_(bindparam("categories", expanding=True)), Case.state.in_(OPEN_STATES),
+    Case.merged_into_id.is_(None), Case.created_at >= bindparam("since"),
+    Case.lon.between(bindparam("west"), bindparam("east")), Case.lat.between(bindparam("south"), bindparam("north")))
+
+
 class DuplicateFinder:
     """Open cases that new reports at these points might duplicate."""
 
@@ -36,17 +43,18 @@ class DuplicateFinder:
         self._radius = radius_m
         self._cell = radius_m / METRES_PER_DEGREE_LAT / 0.5  # cos(lat) >= 0.5 below 60°: one cell covers the radius
         self._buckets: dict[tuple[int, int, int], list[tuple[float, float, int]]] = defaultdict(list)
+        self.numbers: dict[int, str] = {}  # case id -> number, of every candidate
         if not points or radius_m <= 0:
             return
         margin = self._cell
         lons, lats = [p[1] for p in points], [p[2] for p in points]
-        rows = session.execute(select(Case.id, Case.category_id, Case.lon, Case.lat).where(
-            Case.category_id.in_({p[0] for p in points}), Case.state.in_(OPEN_STATES),
-            Case.merged_into_id.is_(None), Case.created_at >= now - timedelta(hours=window_hours),
-            Case.lon.between(min(lons) - margin, max(lons) + margin),
-            Case.lat.between(min(lats) - margin, max(lats) + margin)))
-        for case_id, category_id, lon, lat in rows:
+        rows = session.connection().execute(_CANDIDATES, {
+            "categories": list({p[0] for p in points}), "since": now - timedelta(hours=window_hours),
+            "west": min(lons) - margin, "east": max(lons) + margin,
+            "south": min(lats) - margin, "north": max(lats) + margin})
+        for case_id, category_id, lon, lat, created_at in rows:
             self._buckets[self._key(category_id, lon, lat)].append((lon, lat, case_id))
+            self.numbers[case_id] = case_number(created_at, case_id)
 
     def _key(self, category_id: int, lon: float, lat: float) -> tuple[int, int, int]:
         return category_id, math.floor(lon / self._cell), math.floor(lat / self._cell)

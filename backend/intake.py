@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.bulk import insert_returning_ids, insert_rows
@@ -66,28 +66,34 @@ class Submitted:
     case_id: int | None = None
     number: str | None = None
     grid_id: int | None = None
-    duplicate_of_id: int | None = None
+    urgency: str | None = None  # of a created case
+    duplicate_of: str | None = None  # number of the open case a created one probably duplicates
     error: IntakeError | None = None
 
 
-def _categories(session: Session, reports: list[ReportIn]) -> dict[str, Category]:
-    codes = {r.category_code for r in reports}
-    return {c.code: c for c in session.scalars(select(Category).where(Category.code.in_(codes),
-                                                                      Category.parent_id.is_not(None)))}
+# Built once: intake runs for every report, and composing a statement costs more than running it.
+_MINOR_CATEGORIES = select(Category.id, Category.code, Category.name, Category.name_en, Category.urgency,
+                           Category.handling_level).where(Category.code.in_(bindparam("codes", expanding=True)),
+                                                          Category.parent_id.is_not(None))
+
+
+def _categories(session: Session, reports: list[ReportIn]) -> dict[str, Row]:
+    codes = list({r.category_code for r in reports})
+    return {c.code: c for c in session.connection().execute(_MINOR_CATEGORIES, {"codes": codes})}
 
 
 def _applied_before(session: Session, submitted_by_id: int | None, reports: list[ReportIn]) -> dict[str, Submitted]:
     client_ids = {r.client_id for r in reports if r.client_id}
     if submitted_by_id is None or not client_ids:
         return {}
-    rows = session.execute(select(Report.client_id, Case.id, Case.created_at, Case.grid_id, Case.duplicate_of_id)
+    rows = session.execute(select(Report.client_id, Case.id, Case.created_at, Case.grid_id)
                            .join(Case, Case.id == Report.case_id)
                            .where(Report.submitted_by_id == submitted_by_id, Report.client_id.in_(client_ids)))
-    return {client_id: Submitted("already_applied", case_id, case_number(created, case_id), grid_id, duplicate)
-            for client_id, case_id, created, grid_id, duplicate in rows}
+    return {client_id: Submitted("already_applied", case_id, case_number(created, case_id), grid_id)
+            for client_id, case_id, created, grid_id in rows}
 
 
-def _check(report: ReportIn, category: Category | None, grid_id: int | None) -> None:
+def _check(report: ReportIn, category: Row | None, grid_id: int | None) -> None:
     if category is None:
         raise IntakeError("category_code", f"{report.category_code!r} is not a minor category; "
                                            "list valid codes with GET /api/v1/categories")
@@ -151,11 +157,15 @@ def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocat
             {"case_id": case_id, "at": now, "actor_name": actor_name, "action": "collect", "from_state": None,
              "to_state": "collected", "note": report.channel}
             for case_id, (_, report, _category) in zip(ids, accepted)])
+        grid_names = {grid: (locator.names[grid].name, locator.names[grid].name_en)
+                      for row in cases for grid in (row["community_id"], row["grid_id"]) if grid is not None}
         outbox.record_new_cases(session, [{"id": case_id, "number": case_number(now, case_id), **row}
-                                          for case_id, row in zip(ids, cases)], now, actor_name)
+                                          for case_id, row in zip(ids, cases)],
+                                {c.id: (c.name, c.name_en) for c in categories.values()}, grid_names, now, actor_name)
         for case_id, (index, _, _), row in zip(ids, accepted, cases):
-            results[index] = Submitted("created", case_id, case_number(now, case_id), row["grid_id"],
-                                       row["duplicate_of_id"])
+            duplicate = row["duplicate_of_id"]
+            results[index] = Submitted("created", case_id, case_number(now, case_id), row["grid_id"], row["urgency"],
+                                       finder.numbers[duplicate] if duplicate else None)
     for index, first in repeats:
         original = results[first]
         results[index] = replace(original, status="already_applied") if original.status == "created" else original

@@ -28,17 +28,33 @@ class Placement:
         return {name: getattr(self, name) for name in PLACEMENT_COLUMNS}
 
 
+@dataclass(frozen=True)
+class GridName:
+    """What a screen or an answer shows of a grid."""
+
+    id: int
+    code: str
+    level: int
+    name: str
+    name_en: str
+
+
 class GridLocator:
-    def __init__(self, unit_ids: list[int], polygons: list, chains: dict[int, tuple[int, ...]], root_id: int):
+    """Every grid of the city, loaded once per process: the grid tree does not change while serving."""
+
+    def __init__(self, unit_ids: list[int], polygons: list, chains: dict[int, tuple[int, ...]], root_id: int,
+                 names: dict[int, GridName]):
         self._ids = np.asarray(unit_ids)
         self._tree = shapely.STRtree(polygons)
         self._polygons = polygons
         self._chains = chains  # grid id -> (root, ..., grid)
         self.root_id = root_id
+        self.names = names
 
     @classmethod
     def from_session(cls, session: Session) -> "GridLocator":
-        rows = session.execute(select(Grid.id, Grid.parent_id, Grid.level, Grid.geometry)).all()
+        rows = session.execute(select(Grid.id, Grid.parent_id, Grid.level, Grid.code, Grid.name, Grid.name_en,
+                                      Grid.geometry)).all()
         parents = {r.id: r.parent_id for r in rows}
         chains: dict[int, tuple[int, ...]] = {}
         for r in sorted(rows, key=lambda r: r.level):
@@ -46,7 +62,8 @@ class GridLocator:
         units = sorted((r for r in rows if r.level == 3), key=lambda r: r.id)  # sorted: random_point bisects
         polygons = [shapely.from_geojson(r.geometry) for r in units]
         root = next(i for i, p in parents.items() if p is None)
-        return cls([r.id for r in units], polygons, chains, root)
+        names = {r.id: GridName(r.id, r.code, r.level, r.name, r.name_en) for r in rows}
+        return cls([r.id for r in units], polygons, chains, root, names)
 
     def locate(self, lon: float, lat: float) -> int | None:
         """The unit grid containing the point, or None outside the territory."""

@@ -97,7 +97,7 @@ def create_app(config: Config) -> CommandCentre:
     engine = make_engine(config.database_url)
     sessions = session_factory(engine)
     server = _server(config)
-    init_auth(server, sessions)
+    init_auth(server, sessions, config.token_recheck_seconds)
     server.register_blueprint(api.blueprint)
     server.register_blueprint(open311.blueprint)
     app = _dash(server, config)

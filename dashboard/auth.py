@@ -1,6 +1,8 @@
 """Login, logout and the gate every request passes: Flask-Login sessions over backend.auth."""
 from __future__ import annotations
 
+import hashlib
+import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -56,13 +58,51 @@ def load_session_user(sessions, user_id: str) -> SessionUser | None:
         return _session_user(session, user)
 
 
-def load_token_user(sessions, request) -> SessionUser | None:
+def load_token_user(sessions, token: str) -> SessionUser | None:
+    with sessions() as session:
+        return _session_user(session, user_for_token(session, token, options=WITH_SCOPE))
+
+
+def bearer_token(request) -> str | None:
     """Devices and other systems: `Authorization: Bearer <token>` (see backend.tokens)."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer":
         return None
-    with sessions() as session:
-        return _session_user(session, user_for_token(session, token.strip(), options=WITH_SCOPE))
+    return token.strip() or None
+
+
+class RecentTokens:
+    """Whom a bearer token belongs to, remembered for a few seconds per process.
+
+    A device sends its token with every request, and a busy one many per
+    second; reading the token, the user and the scope each time costs a
+    database round trip per request. A revoked token or a deactivated user is
+    refused once the memory expires (`Config.token_recheck_seconds`). Unknown
+    tokens are not remembered, so a token works as soon as it is issued.
+    Screens (session cookies) are read every time: they are few, and a
+    language switch must show on the next page.
+    """
+
+    MAX_ENTRIES = 10_000  # more distinct tokens than this in one window and the memory starts afresh
+
+    def __init__(self, seconds: float, clock=time.monotonic):
+        self._seconds = seconds
+        self._clock = clock
+        self._users: dict[str, tuple[float, SessionUser]] = {}
+
+    def user(self, token: str, load) -> SessionUser | None:
+        """The remembered user of `token`, or `load(token)`'s answer (remembered if it is a user)."""
+        key = hashlib.sha256(token.encode()).hexdigest()  # no clear tokens kept in memory
+        now = self._clock()
+        remembered = self._users.get(key)
+        if remembered is not None and remembered[0] > now:
+            return remembered[1]
+        user = load(token)
+        if user is not None and self._seconds > 0:
+            if len(self._users) >= self.MAX_ENTRIES:
+                self._users = {}
+            self._users[key] = (now + self._seconds, user)
+        return user
 
 
 blueprint = Blueprint("auth", __name__)
@@ -135,10 +175,16 @@ def _gate():
     return jsonify(code="unauthenticated", message="sign in first: POST /login"), 401
 
 
-def init_auth(server: Flask, sessions) -> None:
+def init_auth(server: Flask, sessions, token_recheck_seconds: float) -> None:
+    tokens = RecentTokens(token_recheck_seconds)
+
+    def token_user(request) -> SessionUser | None:
+        token = bearer_token(request)
+        return tokens.user(token, lambda t: load_token_user(sessions, t)) if token else None
+
     manager = LoginManager(server)
     manager.session_protection = "strong"
     manager.user_loader(lambda user_id: load_session_user(sessions, user_id))
-    manager.request_loader(lambda request: load_token_user(sessions, request))
+    manager.request_loader(token_user)
     server.register_blueprint(blueprint)
     server.before_request(_gate)

@@ -84,7 +84,9 @@ def live(city_url):
     from dashboard.app import create_app
 
     port = free_port()
-    config = Config(database_url=city_url, demo=True, simulator=False, secret_key="test-secret", port=port)
+    # token_recheck_seconds=0: tests revoke tokens under a running server and expect the next request to see it.
+    config = Config(database_url=city_url, demo=True, simulator=False, secret_key="test-secret", port=port,
+                    token_recheck_seconds=0)
     centre = create_app(config)
     server = make_server("127.0.0.1", port, centre.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

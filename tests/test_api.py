@@ -121,6 +121,9 @@ def test_a_report_becomes_a_case_that_reads_back_with_its_history(client, world)
     assert re.fullmatch(r"\d{8}-\d{6}", created["number"]) and created["resent"] is False
     case = dispatcher.get(f"/cases/{created['id']}").json()
     assert case["number"] == created["number"] and case["address"] == "12 Test Road"
+    # The answer is built from what intake wrote, not read back: it must say what reading back says.
+    assert {k: created[k] for k in ("id", "state", "urgency", "grid")} == {k: case[k] for k in
+                                                                            ("id", "state", "urgency", "grid")}
     assert case["category"]["code"] == CATEGORY and case["grid"]["id"] == world.unit
     assert [e["action"] for e in case["events"]] == ["collect"]
     assert {"register", "cancel", "merge"} <= set(case["allowed_actions"])

@@ -99,3 +99,25 @@ def test_a_bearer_token_acts_as_its_user_until_revoked(live_server, city_url):
         session.scalar(select(ApiToken)).revoked = True
         session.commit()
     assert requests.get(f"{live_server}/_dash-dependencies", headers=bearer).status_code == 401
+
+
+def test_a_token_is_remembered_for_the_recheck_time_then_read_again():
+    from dashboard.auth import RecentTokens
+
+    clock = [100.0]
+    reads: list[str] = []
+    answers = {"good": "user of good"}
+
+    def load(token):
+        reads.append(token)
+        return answers.get(token)
+
+    tokens = RecentTokens(5.0, clock=lambda: clock[0])
+    assert [tokens.user("good", load) for _ in range(3)] == ["user of good"] * 3 and reads == ["good"]
+    assert tokens.user("bad", load) is None and tokens.user("bad", load) is None
+    assert reads == ["good", "bad", "bad"]  # unknown tokens are not remembered: a new token works at once
+    del answers["good"]  # revoked
+    clock[0] += 4.9
+    assert tokens.user("good", load) == "user of good"
+    clock[0] += 0.2
+    assert tokens.user("good", load) is None  # refused once the memory has expired

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backend.api import context
 from backend.api.errors import invalid
@@ -22,14 +22,23 @@ def _submit(session: Session, reports: list[ReportIn]) -> list[Submitted]:
                           actor_name=actor.name, submitted_by_id=actor.user_id)
 
 
-def _created(session: Session, result: Submitted) -> ReportCreated:
-    case, grid = session.execute(select(Case, Grid).outerjoin(Grid, Grid.id == Case.grid_id)
-                                 .where(Case.id == result.case_id)).one()
-    duplicate = session.scalar(select(Case.created_at).where(Case.id == case.duplicate_of_id)) \
-        if case.duplicate_of_id else None
+def _created(result: Submitted, urgency: str | None) -> ReportCreated:
+    """A new case, described from what intake has just written (no need to read it back)."""
+    grid = context.locator().names.get(result.grid_id)
+    return ReportCreated(id=result.case_id, number=result.number, state="collected", urgency=urgency or result.urgency,
+                         grid=GridRef.model_validate(grid) if grid else None, duplicate_of=result.duplicate_of,
+                         resent=False)
+
+
+def _resent(session: Session, result: Submitted) -> ReportCreated:
+    """A report sent before: its case as it is now."""
+    duplicate = aliased(Case)
+    case, grid, duplicate_at = session.execute(
+        select(Case, Grid, duplicate.created_at).outerjoin(Grid, Grid.id == Case.grid_id)
+        .outerjoin(duplicate, duplicate.id == Case.duplicate_of_id).where(Case.id == result.case_id)).one()
     return ReportCreated.of(case, grid=GridRef.model_validate(grid) if grid else None,
-                            duplicate_of=case_number(duplicate, case.duplicate_of_id) if duplicate else None,
-                            resent=result.status == "already_applied")
+                            duplicate_of=case_number(duplicate_at, case.duplicate_of_id) if duplicate_at else None,
+                            resent=True)
 
 
 def _report(body: ReportIn, urgency: str | None = None) -> ReportCreated:
@@ -37,10 +46,12 @@ def _report(body: ReportIn, urgency: str | None = None) -> ReportCreated:
         result = _submit(session, [body])[0]
         if result.error is not None:
             raise result.error
-        if urgency is not None and result.status == "created":
+        if result.status == "already_applied":
+            return _resent(session, result)
+        if urgency is not None:
             session.execute(update(Case).where(Case.id == result.case_id).values(urgency=urgency))
         session.commit()
-        return _created(session, result)
+        return _created(result, urgency)
 
 
 @endpoint("POST", "/reports", tag="reports", response=ReportCreated, status=201, body=ReportIn)

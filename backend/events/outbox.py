@@ -6,6 +6,7 @@ server: the case's state and placement, and the names a queue row shows.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,16 +18,18 @@ from backend.models import PLACEMENT_COLUMNS, Case, Category, Grid, OutboxEvent
 CASE_FIELDS = ("state", "version", "urgency", "card", "category_id", *PLACEMENT_COLUMNS)
 
 
-def _names(session: Session, ids: set[int], model) -> dict[int, tuple[str, str]]:
+Names = Mapping[int, tuple[str, str]]  # id -> (name, name_en)
+
+
+def _names(session: Session, ids: set[int], model) -> Names:
     ids.discard(None)
     rows = session.execute(select(model.id, model.name, model.name_en).where(model.id.in_(ids))) if ids else []
     return {row_id: (name, name_en) for row_id, name, name_en in rows}
 
 
-def _payloads(session: Session, cases: list[dict], action: str, at: datetime, actor: str) -> list[dict]:
-    """`cases`: dicts with id, number, created_at and CASE_FIELDS."""
-    categories = _names(session, {c["category_id"] for c in cases}, Category)
-    grids = _names(session, {c[k] for c in cases for k in ("community_id", "grid_id")}, Grid)
+def _payloads(cases: list[dict], categories: Names, grids: Names, action: str, at: datetime,
+              actor: str) -> list[dict]:
+    """`cases`: dicts with id, number, created_at and CASE_FIELDS; names by category and grid id."""
     payloads = []
     for case in cases:
         places = [grids[case[k]] for k in ("community_id", "grid_id") if case[k] in grids]
@@ -49,11 +52,13 @@ def record_case(session: Session, case: Case, action: str, at: datetime, actor: 
     """One case changed (flushed already, so `case.version` is the new one)."""
     fields = {"id": case.id, "number": case.number, "created_at": case.created_at,
               **{k: getattr(case, k) for k in CASE_FIELDS}}
-    [payload] = _payloads(session, [fields], action, at, actor)
+    grids = _names(session, {case.community_id, case.grid_id}, Grid)
+    [payload] = _payloads([fields], _names(session, {case.category_id}, Category), grids, action, at, actor)
     session.add(OutboxEvent(**_row(payload, at)))
 
 
-def record_new_cases(session: Session, cases: list[dict], at: datetime, actor: str) -> None:
-    """Cases just opened by intake (dicts as in `_payloads`): one bulk write."""
+def record_new_cases(session: Session, cases: list[dict], categories: Names, grids: Names, at: datetime,
+                     actor: str) -> None:
+    """Cases just opened by intake (dicts and names as in `_payloads`, which intake has at hand): one bulk write."""
     insert_rows(session.connection(), OutboxEvent.__table__,
-                [_row(p, at) for p in _payloads(session, cases, "collect", at, actor)])
+                [_row(p, at) for p in _payloads(cases, categories, grids, "collect", at, actor)])
