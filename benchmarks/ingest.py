@@ -7,25 +7,29 @@
 - bulk: the same rows written with bare bulk INSERTs (the ceiling), and
   our rate as a share of it;
 - http: single reports through POST /api/v1/reports from 8 concurrent
-  clients against the production server (gunicorn, PostgreSQL);
+  connections (wrk, benchmarks/post_bodies.lua) against the production
+  server (gunicorn, PostgreSQL), and the CPU each costs the server and the
+  database (a figure that other load on the machine does not change);
 - lookup: microseconds to locate one point among all unit grids.
 
 Targets: >= 3,000 reports/s through the service on each database, >= 500/s
 over HTTP, <= 20 us per lookup.
 Usage: python benchmarks/ingest.py [--quick]   (--quick: the `city` scale, fewer reports)
+Needs wrk (apt-get install wrk).
 PostgreSQL is the server at DATABASE_URL, or 127.0.0.1:5432 as user postgres.
 Prints last: RESULT reports_per_s_postgres=N reports_per_s_sqlite=N http_reports_per_s=N
-             ratio_vs_bulk_postgres=R lookup_us=T
+             http_cpu_ms_per_report=T ratio_vs_bulk_postgres=R lookup_us=T
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import datetime, timezone
@@ -33,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import requests
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,6 +57,7 @@ from backend.tokens import issue_token  # noqa: E402
 POSTGRES = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 BATCH = 500  # what a handheld's offline queue typically holds after a shift without signal
 HTTP_CLIENTS = 8
+WRK_SCRIPT = ROOT / "benchmarks" / "post_bodies.lua"
 CONFIG = Config()
 
 
@@ -122,8 +128,47 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def http_rate(url: str, sessions, reports) -> float:
-    """Single reports from HTTP_CLIENTS threads against gunicorn (2 processes, as in production)."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes have used so far (from /proc)."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(server: subprocess.Popen, sessions) -> list[int]:
+    """gunicorn's processes and the PostgreSQL backends serving this database."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    with sessions() as session:
+        backends = session.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND pid <> pg_backend_pid()")).all()
+    return [server.pid, *map(int, children), *backends]
+
+
+def wrk(base: str, token: str, bodies: str, seconds: float) -> tuple[int, float]:
+    """Requests made and their rate, by wrk with HTTP_CLIENTS connections."""
+    output = subprocess.run(["wrk", "--threads", "2", "--connections", str(HTTP_CLIENTS), "--timeout", "10s",
+                             "--duration", f"{seconds:.0f}s", "--script", str(WRK_SCRIPT), f"{base}/api/v1/reports",
+                             "--", bodies, token], capture_output=True, text=True, check=True).stdout
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: .*", output)
+    if failed:
+        raise RuntimeError(f"HTTP reports failed: {failed.group(0)}")
+    return (int(re.search(r"(\d+) requests in", output).group(1)),
+            float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)))
+
+
+def http_rate(url: str, sessions, reports, seconds: float) -> tuple[float, float]:
+    """Single reports/s through gunicorn (2 processes, as in production), and CPU ms per report.
+
+    The load comes from wrk, written in C, so that the figure is the server's:
+    Python clients on the same two cores cost as much CPU per request as the
+    server does. The CPU per report (gunicorn's processes, whose relay also
+    publishes each report's event, plus PostgreSQL's backends) does not
+    depend on what else the machine is doing: 2 cores / 500 per second
+    leaves 4 ms.
+    """
     with sessions() as session:
         create_user(session, username="bench", password="bench-password", role="dispatcher", grid_code="410100")
         session.flush()
@@ -142,37 +187,27 @@ def http_rate(url: str, sessions, reports) -> float:
                     break
             except requests.RequestException:  # not listening yet, or still loading the app
                 time.sleep(0.1)
-        bodies = [r.model_dump(exclude_none=True) for r in reports]
-        errors: list[int] = []
-
-        def client(part: list[dict]) -> None:
-            http = requests.Session()
-            http.headers["Authorization"] = f"Bearer {token}"
-            for body in part:
-                response = http.post(f"{base}/api/v1/reports", json=body, timeout=30)
-                if response.status_code != 201:
-                    errors.append(response.status_code)
-
-        threads = [threading.Thread(target=client, args=(bodies[i::HTTP_CLIENTS],)) for i in range(HTTP_CLIENTS)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
-        if errors:
-            raise RuntimeError(f"{len(errors)} HTTP reports failed, e.g. status {errors[0]}")
-        return len(bodies) / elapsed
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl") as bodies:
+            bodies.writelines(r.model_dump_json(exclude_none=True) + "\n" for r in reports)
+            bodies.flush()
+            wrk(base, token, bodies.name, 3)  # warm-up: every thread has its database connection
+            pids = server_pids(server, sessions)
+            cpu_before = cpu_seconds(pids)
+            count, rate = wrk(base, token, bodies.name, seconds)
+            cpu_ms = (cpu_seconds(pids) - cpu_before) / count * 1000
     finally:
         server.terminate()
         server.wait(timeout=30)
+    return rate, cpu_ms
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="the city scale and fewer reports")
     quick = parser.parse_args().quick
-    scale, count, http_count = ("city", 5_000, 1_000) if quick else ("zhengzhou", 20_000, 4_000)
+    if shutil.which("wrk") is None:
+        sys.exit("error: the HTTP figure needs wrk, the load generator: apt-get install wrk")
+    scale, count, http_seconds = ("city", 5_000, 5) if quick else ("zhengzhou", 20_000, 20)
     with tempfile.TemporaryDirectory() as folder:
         engine, sessions, locator = city(f"sqlite:///{folder}/bench.sqlite", scale)
         sqlite_rate = service_rate(sessions, locator, reports_for(sessions, locator, count, 1))
@@ -184,12 +219,13 @@ def main() -> None:
         engine, sessions, locator = city(url, scale)
         postgres_rate = service_rate(sessions, locator, reports_for(sessions, locator, count, 1))
         postgres_bulk = bulk_rate(sessions, locator, reports_for(sessions, locator, count, 2))
-        http = http_rate(url, sessions, reports_for(sessions, locator, http_count, 3))
+        http, http_cpu_ms = http_rate(url, sessions, reports_for(sessions, locator, 2_000, 3), http_seconds)
         engine.dispose()
     print(f"postgresql: {postgres_rate:,.0f} reports/s through the service, bulk ceiling {postgres_bulk:,.0f}/s")
-    print(f"http:       {http:,.0f} single reports/s with {HTTP_CLIENTS} clients; lookup {lookup:.1f} us")
+    print(f"http:       {http:,.0f} single reports/s with {HTTP_CLIENTS} clients, {http_cpu_ms:.2f} ms of CPU each "
+          f"(server and database); lookup {lookup:.1f} us")
     print(f"RESULT scale={scale} reports_per_s_postgres={postgres_rate:.0f} reports_per_s_sqlite={sqlite_rate:.0f} "
-          f"http_reports_per_s={http:.0f} ratio_vs_bulk_postgres={postgres_rate / postgres_bulk:.2f} "
+          f"http_reports_per_s={http:.0f} http_cpu_ms_per_report={http_cpu_ms:.2f} ratio_vs_bulk_postgres={postgres_rate / postgres_bulk:.2f} "
           f"ratio_vs_bulk_sqlite={sqlite_rate / sqlite_bulk:.2f} lookup_us={lookup:.1f}")
 
 
