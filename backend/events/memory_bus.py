@@ -4,31 +4,43 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-from backend.events.bus import Catchup, EventBus, event_key, is_gap
+from backend.events.bus import Catchup, EventBus, event_key, is_gap, new_epoch
 
 
 class MemoryBus(EventBus):
     def __init__(self, max_length: int):
         self._events: deque[tuple[str, dict]] = deque(maxlen=max_length)
-        self._next = 1
-        self._lock = threading.Lock()
+        self._epoch = new_epoch()  # a restarted process starts a new stream: its readers must reload
+        self._count = 0
+        self._lock = threading.Condition()
 
     def publish(self, event: dict) -> str:
         with self._lock:
-            event_id = f"{self._next}-0"
-            self._next += 1
+            self._count += 1
+            event_id = f"{self._count}-{self._epoch}"
             self._events.append((event_id, event))
+            self._lock.notify_all()
             return event_id
+
+    def wait_after(self, last_id: str, timeout: float, limit: int = 1000) -> Catchup:
+        number, epoch = event_key(last_id)
+        with self._lock:
+            self._lock.wait_for(lambda: self._count > number or epoch != self._epoch, timeout)
+        return self.read_after(last_id, limit)
 
     def read_after(self, last_id: str | None, limit: int = 1000) -> Catchup:
         with self._lock:
-            events = list(self._events)
+            events, head = list(self._events), self._head()
         if last_id is None:
             return Catchup(events[-limit:] if limit else [])
+        if is_gap(last_id, events[0][0] if events else None, head):
+            return Catchup(gap=True)
         after = event_key(last_id)
-        gap = is_gap(last_id, events[0][0] if events else None, events[-1][0] if events else None)
-        return Catchup([e for e in events if event_key(e[0]) > after][:limit], gap=gap)
+        return Catchup([e for e in events if event_key(e[0]) > after][:limit])
 
-    def last_id(self) -> str | None:
+    def last_id(self) -> str:
         with self._lock:
-            return self._events[-1][0] if self._events else None
+            return self._head()
+
+    def _head(self) -> str:
+        return f"{self._count}-{self._epoch}"
