@@ -5,6 +5,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from backend.api.schemas import ErrorOut
@@ -79,6 +80,16 @@ def _no_endpoint(**_) -> Response:
                                             "the endpoints are listed in GET /api/v1/openapi.json")
 
 
+def _database_unavailable(error: OperationalError) -> Response:
+    """The database cannot be reached or refuses to work: a passing condition, not a bug in the request, so
+    503 and one log line without a traceback. The driver's words (hosts, names) stay in the log."""
+    reason = str(error.orig or error).strip().splitlines()[0]
+    log.error("database unavailable on %s %s: %s", request.method, request.path, reason)
+    response = error_response(503, "database_unavailable", "the database is unavailable; try again in a moment")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def _unexpected(error: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "internal", "an unexpected error occurred; it has been logged. Try again, and "
@@ -87,7 +98,8 @@ def _unexpected(error: Exception) -> Response:
 
 def install(blueprint: Blueprint) -> None:
     for kind, handler in ((ApiError, _api_error), (WorkflowError, _workflow_error), (IntakeError, _intake_error),
-                          (OutOfScope, _out_of_scope), (HTTPException, _http_error), (Exception, _unexpected)):
+                          (OutOfScope, _out_of_scope), (HTTPException, _http_error),
+                          (OperationalError, _database_unavailable), (Exception, _unexpected)):
         blueprint.register_error_handler(kind, handler)
     # Without this, the Dash pages' catch-all route would answer unknown API paths with HTML.
     blueprint.add_url_rule("/<path:unknown>", "no_endpoint", _no_endpoint,
