@@ -2,6 +2,9 @@
 
 An event carries what a screen needs to patch itself without asking the
 server: the case's state and placement, and the names a queue row shows.
+
+A session that wrote outbox rows is marked until its transaction ends, so
+the relay is woken by those commits only (`wrote_outbox`).
 """
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from backend.bulk import insert_rows
@@ -19,6 +22,20 @@ CASE_FIELDS = ("state", "version", "urgency", "card", "category_id", *PLACEMENT_
 
 
 Names = Mapping[int, tuple[str, str]]  # id -> (name, name_en)
+WROTE_OUTBOX = "wrote_outbox"  # the session.info key of the mark
+
+
+def wrote_outbox(session: Session) -> bool:
+    """Whether the session's current transaction wrote outbox rows (asked by the relay as it commits)."""
+    return session.info.get(WROTE_OUTBOX, False)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_outbox_writes(session: Session, transaction) -> None:
+    """The mark lasts until the outermost transaction ends: committed (after the relay's
+    after_commit listener ran), rolled back or closed."""
+    if transaction.parent is None:
+        session.info.pop(WROTE_OUTBOX, None)
 
 
 def _names(session: Session, ids: set[int], model) -> Names:
@@ -55,6 +72,7 @@ def record_case(session: Session, case: Case, action: str, at: datetime, actor: 
     grids = _names(session, {case.community_id, case.grid_id}, Grid)
     [payload] = _payloads([fields], _names(session, {case.category_id}, Category), grids, action, at, actor)
     session.add(OutboxEvent(**_row(payload, at)))
+    session.info[WROTE_OUTBOX] = True
 
 
 def record_new_cases(session: Session, cases: list[dict], categories: Names, grids: Names, at: datetime,
@@ -62,3 +80,4 @@ def record_new_cases(session: Session, cases: list[dict], categories: Names, gri
     """Cases just opened by intake (dicts and names as in `_payloads`, which intake has at hand): one bulk write."""
     insert_rows(session.connection(), OutboxEvent.__table__,
                 [_row(p, at) for p in _payloads(cases, categories, grids, "collect", at, actor)])
+    session.info[WROTE_OUTBOX] = True

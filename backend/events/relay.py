@@ -4,6 +4,13 @@ One relay publishes at a time (a PostgreSQL advisory lock when several
 processes run one each), so the bus receives events in outbox order. If the
 bus fails mid-batch the batch is not marked and is published again later;
 readers drop repeats by `outbox_id`.
+
+The relay sleeps until there is something to publish. A commit in this process
+that wrote outbox rows wakes it at once (never its own commits, which only mark
+rows published: waking on those made an idle relay spin). On PostgreSQL a
+trigger (migration 0005) also NOTIFYs every process's relay of new rows, which
+the relay LISTENs for on a connection of its own. A poll catches the rest: rows
+left by a crashed process, or committed while the LISTEN connection was down.
 """
 from __future__ import annotations
 
@@ -13,32 +20,49 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
 
+import psycopg
 from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.events import outbox
 from backend.events.bus import EventBus
 from backend.models import OutboxEvent
 
 log = logging.getLogger(__name__)
 RELAY_LOCK = 0x5EED_0B0C  # an arbitrary, fixed key for pg_try_advisory_xact_lock
 BATCH = 500
-# Woken at once by commits in this process; this poll catches rows committed
-# by other processes (or left by a crashed one) within half a second.
+# The channel the outbox trigger of migration 0005 notifies (a migration keeps its own copy of the name).
+CHANNEL = "command_centre_outbox"
+# Woken by commits, the relay still polls this often as a fallback.
 POLL_SECONDS = 0.5
-# After a failure (bus or database down) wait before retrying, doubling up to
-# this cap so a long outage does not flood the log.
+# After a failure (bus or database down) wait before retrying, doubling from
+# the first to the cap so a long outage does not flood the log.
+FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 10.0
+# How long the listener waits for notifications before it looks whether it should stop.
+STOP_CHECK_SECONDS = 1.0
+# The LISTEN connection only ever reads, so a link that died silently (no reset, e.g. a dropped NAT entry)
+# would go unnoticed: TCP keepalives find it within about a minute and the listener reconnects.
+LISTEN_CONNECT_ARGS = {"autocommit": True, "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
+                       "keepalives_interval": 10, "keepalives_count": 3}
 
 
 class Relay:
     def __init__(self, sessions: sessionmaker[Session], bus: EventBus,
-                 on_published: Callable[[str, dict], None] = lambda event_id, event: None):
-        """`on_published(id, event)` runs after each publish: the live push to screens."""
+                 on_published: Callable[[str, dict], None] = lambda event_id, event: None,
+                 poll_seconds: float = POLL_SECONDS):
+        """`on_published(id, event)` runs after each publish (e.g. a live push to screens)."""
         self._sessions = sessions
         self._bus = bus
         self._on_published = on_published
+        self._poll_seconds = poll_seconds
         self.wake = threading.Event()
-        event.listen(sessions, "after_commit", lambda _session: self.wake.set())
+        event.listen(sessions, "after_commit", self._after_commit)
+
+    def _after_commit(self, session: Session) -> None:
+        """Wake for a commit that wrote outbox rows; a savepoint's release is not yet the commit."""
+        if not session.in_nested_transaction() and outbox.wrote_outbox(session):
+            self.wake.set()
 
     def _locked(self, session: Session) -> bool:
         if session.bind.dialect.name != "postgresql":
@@ -63,15 +87,51 @@ class Relay:
             return len(rows)
 
     def run(self, stop: threading.Event) -> None:
-        backoff = POLL_SECONDS
+        """Publish whenever woken, and at least every poll, until `stop` (seen at the next wake or poll)."""
+        listener = self._start_listener(stop)
+        backoff = FIRST_BACKOFF_SECONDS
         while not stop.is_set():
-            self.wake.wait(POLL_SECONDS)
+            self.wake.wait(self._poll_seconds)
             self.wake.clear()
             try:
                 while self.publish_pending() == BATCH:
                     pass
-                backoff = POLL_SECONDS
+                backoff = FIRST_BACKOFF_SECONDS
             except Exception:
                 log.exception("relay failed; retrying in %.1f s", backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        if listener is not None:
+            listener.join()  # so a stopped relay has closed its LISTEN connection too
+
+    def _start_listener(self, stop: threading.Event) -> threading.Thread | None:
+        """On PostgreSQL, LISTEN in a thread of its own; SQLite has no NOTIFY (nor other processes to hear)."""
+        with self._sessions() as session:
+            url = session.get_bind().url
+        if url.get_backend_name() != "postgresql":
+            return None
+        libpq_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        listener = threading.Thread(target=self._listen, args=(libpq_url, stop), name="relay-listen", daemon=True)
+        listener.start()
+        return listener
+
+    def _listen(self, libpq_url: str, stop: threading.Event) -> None:
+        """Wake the relay on each notification until `stop`, reconnecting with back-off when the link drops."""
+        backoff = FIRST_BACKOFF_SECONDS
+        while not stop.is_set():
+            try:
+                with psycopg.connect(libpq_url, **LISTEN_CONNECT_ARGS) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    backoff = FIRST_BACKOFF_SECONDS
+                    self.wake.set()  # rows committed while nobody listened: publish them now, not at the poll
+                    self._wake_on_notifications(connection, stop)
+            except psycopg.Error as error:
+                reason = str(error).strip().partition("\n")[0]
+                log.warning("relay cannot LISTEN (%s); polling only, reconnecting in %.1f s", reason, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    def _wake_on_notifications(self, connection: psycopg.Connection, stop: threading.Event) -> None:
+        while not stop.is_set():
+            for _notification in connection.notifies(timeout=STOP_CHECK_SECONDS):
+                self.wake.set()
