@@ -177,7 +177,8 @@ def http_rate(url: str, sessions, reports, seconds: float) -> tuple[float, float
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, DEMO="0", SECRET_KEY=uuid.uuid4().hex, SIMULATOR="0")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "2",
-                               "--threads", str(HTTP_CLIENTS), "--bind", f"127.0.0.1:{port}", "dashboard.wsgi:app"],
+                               "--threads", str(HTTP_CLIENTS), "--no-control-socket", "--bind", f"127.0.0.1:{port}",
+                               "dashboard.wsgi:app"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import urlparse
 
 import dash
 from flask import Flask, redirect, request
@@ -20,7 +21,8 @@ from backend.events.bus import EventBus, make_bus
 from backend.events.relay import Relay
 from backend.locator import GridLocator
 from dashboard.auth import init_auth
-from dashboard.realtime import broadcaster, init_realtime
+from dashboard.presence import Presence, make_register
+from dashboard.realtime import Follower, init_realtime
 
 
 @dataclass
@@ -42,7 +44,15 @@ class CommandCentre:
 
     @cached_property
     def relay(self) -> Relay:
-        return Relay(self.sessions, self.bus, on_published=broadcaster(self.socketio))
+        return Relay(self.sessions, self.bus)
+
+    @cached_property
+    def follower(self) -> Follower:
+        return Follower(self.bus, self.socketio)
+
+    @cached_property
+    def presence(self) -> Presence:
+        return Presence(self.socketio, make_register(self.config.redis_url))
 
     @cached_property
     def locator(self) -> GridLocator:
@@ -93,6 +103,13 @@ def _dash(server: Flask, config: Config) -> dash.Dash:
     return app
 
 
+def socketio_channel(redis_url: str | None) -> str:
+    """Redis pub/sub ignores the database number: deployments sharing a Redis server on different
+    databases (production and staging, or tests) must not hear each other's pushes."""
+    database = urlparse(redis_url).path.strip("/") if redis_url else ""
+    return f"command-centre-{database or 0}"
+
+
 def create_app(config: Config) -> CommandCentre:
     engine = make_engine(config.database_url)
     sessions = session_factory(engine)
@@ -101,10 +118,10 @@ def create_app(config: Config) -> CommandCentre:
     server.register_blueprint(api.blueprint)
     server.register_blueprint(open311.blueprint)
     app = _dash(server, config)
-    socketio = SocketIO(server, message_queue=config.redis_url, async_mode="threading",
-                        cors_allowed_origins=[])
+    socketio = SocketIO(server, message_queue=config.redis_url, channel=socketio_channel(config.redis_url),
+                        async_mode="threading", cors_allowed_origins=[])
     centre = CommandCentre(config=config, engine=engine, sessions=sessions, server=server, dash=app,
                            socketio=socketio)
     server.extensions["command_centre"] = centre
-    init_realtime(socketio, centre.bus)
+    init_realtime(socketio, centre.bus, centre.follower, centre.presence, lambda: centre.locator)
     return centre

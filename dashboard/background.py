@@ -1,4 +1,5 @@
-"""Background work of a serving process: the outbox relay, the time-limit sweeper, and the simulator in demo mode."""
+"""Background work of a serving process: the outbox relay, following the event stream for this process's
+screens, the time-limit sweeper, renewing who is online, and the simulator in demo mode."""
 from __future__ import annotations
 
 import threading
@@ -9,7 +10,9 @@ from backend.simulator import Simulator
 
 def start(centre) -> None:
     """Start the threads; `centre.background` holds their stop events."""
-    jobs = [centre.relay.run, lambda stop: sweeper.run(centre.sessions, centre.config, stop)]
+    centre.locator  # build the grid index now (a second at Zhengzhou's size), not in the first report's request
+    jobs = [centre.relay.run, centre.follower.run, lambda stop: sweeper.run(centre.sessions, centre.config, stop),
+            centre.presence.run]
     if centre.config.simulator:
         simulator = Simulator(centre.sessions, centre.locator, centre.config)
         jobs.append(simulator.run)

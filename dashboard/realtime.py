@@ -6,18 +6,29 @@ so a district sees its streets' cases and a street never sees another's.
 The server decides the room from the signed-in user; nothing the client
 says widens it. A client that reconnects sends the id of the last event it
 applied (`auth={"last_id": ...}`) and receives what it missed, or `reload`
-when the stream no longer holds it.
+when the stream no longer holds it (browsers ask `GET /api/v1/events`
+instead: dash-socketio's handshake carries no id). Connections are also who
+is online (dashboard/presence.py).
 """
 from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
 
 from flask import request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room
 
 from backend.events.bus import EventBus
+from backend.events.catchup import missed_events
+from backend.locator import GridLocator
 from backend.models import PLACEMENT_COLUMNS
+from dashboard.presence import Person, Presence
 
-CATCHUP_LIMIT = 5000  # more missed than this and a reload is cheaper than a replay
+log = logging.getLogger(__name__)
+MAX_BACKOFF_SECONDS = 10.0
 
 
 def rooms_of(event: dict) -> list[str]:
@@ -25,33 +36,90 @@ def rooms_of(event: dict) -> list[str]:
     return [f"grid:{event[column]}" for column in PLACEMENT_COLUMNS if event.get(column) is not None]
 
 
-def init_realtime(socketio: SocketIO, bus: EventBus) -> None:
+def init_realtime(socketio: SocketIO, bus: EventBus, follower: Follower, presence: Presence,
+                  locator: Callable[[], GridLocator]) -> None:
+    """`locator`: gives the grid tree on first use (a person's scope chain for presence)."""
     @socketio.on("connect")
     def connect(auth=None):
         if not current_user.is_authenticated:
             return False  # refused: the client is told it is not authorised
-        join_room(f"grid:{current_user.scope.grid_id}")
+        room = f"grid:{current_user.scope.grid_id}"
+        join_room(room)
         last_id = auth.get("last_id") if isinstance(auth, dict) else None
         if isinstance(last_id, str) and last_id:
             _catch_up(bus, last_id)
-        emit("hello", {"last_id": bus.last_id()}, to=request.sid)
+        # room_last_id: what the next push's `prev` will be (None: unknown, the next push says so too).
+        emit("hello", {"last_id": bus.last_id(), "room_last_id": follower.last_in(room)}, to=request.sid)
+        chain = tuple(i for i in locator().placement(current_user.scope.grid_id).columns().values() if i is not None)
+        presence.arrive(request.sid, Person(current_user.id, current_user.display_name, current_user.role, chain))
+
+    @socketio.on("disconnect")
+    def disconnect(reason=None):
+        presence.leave(request.sid)
 
 
 def _catch_up(bus: EventBus, last_id: str) -> None:
     try:
-        missed = bus.read_after(last_id, limit=CATCHUP_LIMIT)
+        missed = missed_events(bus, current_user.scope, last_id)
     except ValueError:  # not an event id
         emit("reload", {"reason": "unknown event id"}, to=request.sid)
         return
-    if missed.gap or len(missed.events) == CATCHUP_LIMIT:
+    if missed is None:
         emit("reload", {"reason": "the stream no longer holds your last event"}, to=request.sid)
         return
-    mine = [{"id": event_id, **event} for event_id, event in missed.events if current_user.scope.covers(event)]
-    emit("events", mine, to=request.sid)
+    emit("events", missed, to=request.sid)
 
 
-def broadcaster(socketio: SocketIO):
-    """The relay's `on_published`: push one event to the rooms that may see it."""
-    def broadcast(event_id: str, event: dict) -> None:
-        socketio.emit("events", [{"id": event_id, **event}], to=rooms_of(event))
-    return broadcast
+class Follower:
+    """Pushes the stream to this process's own clients, following it from the process's start.
+
+    Every server process follows the stream itself (it is the one source of
+    live updates) instead of relaying pushes through Redis pub/sub, which
+    drops what is published while a subscription is down. Each read is a batch:
+    one message per room per batch. Every event carries `prev`, the id of the
+    room's previous event, so a screen that finds its last applied id is not
+    the `prev` of what arrives knows it missed something and asks for it
+    (GET /api/v1/events); `prev` is None for a room's first push since start.
+    """
+
+    WAIT_SECONDS = 1.0  # how long one read waits for news before checking `stop`
+
+    def __init__(self, bus: EventBus, socketio: SocketIO):
+        self._bus = bus
+        self._socketio = socketio
+        self._last_in_room: dict[str, str] = {}
+        self._start_id = bus.last_id()  # events from the process's creation on are pushed, even before `run` starts
+
+    def last_in(self, room: str) -> str | None:
+        """The id of the last event pushed to the room by this process, if any."""
+        return self._last_in_room.get(room)
+
+    def run(self, stop: threading.Event) -> None:
+        last_id = self._start_id
+        backoff = self.WAIT_SECONDS
+        while not stop.is_set():
+            try:
+                last_id = last_id or self._bus.last_id()
+                batch = self._bus.wait_after(last_id, self.WAIT_SECONDS)
+                backoff = self.WAIT_SECONDS
+            except Exception:
+                log.exception("following the event stream failed; retrying in %.1f s", backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                continue
+            if batch.gap:  # the stream restarted (Redis lost it): screens must read afresh
+                self._last_in_room.clear()
+                self._socketio.emit("reload", {"reason": "the event stream restarted"}, ignore_queue=True)
+                last_id = None
+            elif batch.events:
+                self.push(batch.events)
+                last_id = batch.events[-1][0]
+
+    def push(self, events: list[tuple[str, dict]]) -> None:
+        by_room: dict[str, list[dict]] = defaultdict(list)
+        for event_id, event in events:
+            for room in rooms_of(event):
+                by_room[room].append({"id": event_id, "prev": self._last_in_room.get(room), **event})
+                self._last_in_room[room] = event_id
+        for room, batch in by_room.items():
+            self._socketio.emit("events", batch, to=room, ignore_queue=True)

@@ -1,6 +1,7 @@
 """WSGI entry point for production servers (see README, "Production"):
 
-    gunicorn --worker-class gthread --workers 1 --threads 100 --bind 127.0.0.1:8051 dashboard.wsgi:app
+    gunicorn --worker-class gthread --workers 1 --threads 100 --no-control-socket \
+        --bind 127.0.0.1:8051 dashboard.wsgi:app
 
 One worker per process (Socket.IO keeps per-connection state in the
 process); run several such processes behind a proxy with sticky sessions,

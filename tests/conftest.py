@@ -69,6 +69,18 @@ def postgres_url():
         yield url
 
 
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of this test's own on a free port (it may be killed and restarted; never the shared one)."""
+    from tests.servers import RedisServer
+
+    require(shutil.which("redis-server") is not None, "redis-server (Debian package redis-server)")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -77,8 +89,8 @@ def free_port() -> int:
 
 @pytest.fixture
 def live(city_url):
-    """The command centre serving the small city on a free port (no background threads: tests drive
-    the relay themselves); yields (base URL, command centre)."""
+    """The command centre serving the small city on a free port, following the event stream (but with no
+    relay, sweeper or simulator: tests drive those themselves); yields (base URL, command centre)."""
     from werkzeug.serving import make_server
 
     from dashboard.app import create_app
@@ -89,9 +101,12 @@ def live(city_url):
                     token_recheck_seconds=0)
     centre = create_app(config)
     server = make_server("127.0.0.1", port, centre.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    following = threading.Event()  # stops the follower: what the relay publishes reaches the clients
+    threading.Thread(target=centre.follower.run, args=(following,), daemon=True).start()
+    centre.background.append(following)
     yield f"http://127.0.0.1:{port}", centre
+    following.set()
     server.shutdown()
     centre.engine.dispose()
 

@@ -1,7 +1,9 @@
-"""Live updates over Socket.IO with real clients: only signed-in users, only their scope, nothing missed."""
+"""Live updates over Socket.IO with real clients: only signed-in users, only their scope, nothing missed;
+who is online; and resuming over HTTP as browsers do."""
 from datetime import datetime, timezone
 
 import pytest
+import requests
 import shapely
 import socketio
 from sqlalchemy import select
@@ -30,8 +32,12 @@ def connect(base: str, token: str | None, last_id: str | None = None) -> socketi
 
 
 def receive(client: socketio.SimpleClient, name: str):
-    """The next message, which must be `name`."""
+    """The next message `name`; presence updates are skipped when waiting for anything else, and greetings
+    when waiting for presence."""
+    skipped = "hello" if name == "presence" else "presence"
     event, data = client.receive(timeout=WAIT)
+    while event == skipped:
+        event, data = client.receive(timeout=WAIT)
     assert event == name, (event, data)
     return data
 
@@ -114,3 +120,57 @@ def test_catch_up_is_scoped_too(live, city_sessions, streets):
     client = connect(base, token_for(city_sessions, "street1"), last_id=start)
     assert [e["case_id"] for e in receive(client, "events")] == [mine]
     client.disconnect()
+
+
+def names_online(client: socketio.SimpleClient) -> list[str]:
+    return [person["name"] for person in receive(client, "presence")]
+
+
+def test_each_screen_sees_who_is_online_in_its_scope_and_no_one_outside_it(live, city_sessions):
+    base, _ = live
+    with city_sessions() as session:
+        names = dict(session.execute(select(User.username, User.display_name)).all())
+    city = connect(base, token_for(city_sessions, "dispatcher"))
+    assert names_online(city) == [names["dispatcher"]]
+    one = connect(base, token_for(city_sessions, "street1"))
+    assert names_online(one) == [names["street1"]]  # the city's dispatcher is above the street's scope
+    assert sorted(names_online(city)) == sorted([names["dispatcher"], names["street1"]])
+    two = connect(base, token_for(city_sessions, "street2"))
+    assert names_online(two) == [names["street2"]]  # never another street's people
+    assert sorted(names_online(city)) == sorted([names["dispatcher"], names["street1"], names["street2"]])
+    second_screen = connect(base, token_for(city_sessions, "street1"))
+    assert names_online(second_screen) == [names["street1"]]  # two screens, one person
+    second_screen.disconnect()
+    one.disconnect()
+    city_view = names_online(city)
+    while names["street1"] in city_view:  # the second screen's departure comes first
+        city_view = names_online(city)
+    assert sorted(city_view) == sorted([names["dispatcher"], names["street2"]])
+    with pytest.raises(socketio.exceptions.TimeoutError):  # street 1 left: street 2's room hears nothing of it
+        two.receive(timeout=0.5)
+    for client in (two, city):
+        client.disconnect()
+
+
+def test_a_browser_resumes_over_http_with_what_it_missed_in_its_scope(live, city_sessions, streets):
+    base, centre = live
+    street1, street2 = streets
+    bearer = {"Authorization": f"Bearer {token_for(city_sessions, 'street1')}"}
+    start = centre.bus.last_id()
+    report_in(city_sessions, centre, street2)
+    mine = report_in(city_sessions, centre, street1)
+    answer = requests.get(f"{base}/api/v1/events", params={"after": start}, headers=bearer).json()
+    assert answer["reload"] is False and [e["case_id"] for e in answer["events"]] == [mine]
+    assert answer["last_id"] == centre.bus.last_id() and answer["events"][0]["id"] != start
+    nothing_new = requests.get(f"{base}/api/v1/events", params={"after": answer["last_id"]}, headers=bearer).json()
+    assert nothing_new == {"events": [], "reload": False, "last_id": answer["last_id"]}
+
+
+def test_a_browser_whose_last_event_is_gone_is_told_to_reload_and_where_to_go_on(live, city_sessions):
+    base, centre = live
+    bearer = {"Authorization": f"Bearer {token_for(city_sessions, 'dispatcher')}"}
+    gone = "999999-" + centre.bus.last_id().split("-")[1]
+    answer = requests.get(f"{base}/api/v1/events", params={"after": gone}, headers=bearer).json()
+    assert answer == {"events": [], "reload": True, "last_id": centre.bus.last_id()}
+    bad = requests.get(f"{base}/api/v1/events", params={"after": "yesterday"}, headers=bearer)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "after"

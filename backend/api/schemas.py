@@ -373,3 +373,13 @@ class CategoryList(RootModel[list[MajorCategory]]):
 
 class OpenApiDocument(RootModel[dict[str, Any]]):
     pass
+
+
+class EventsQuery(BaseModel):
+    after: str = Field(pattern=r"^\d{1,18}-\d{1,18}$", description="id of the last event you applied, as pushed")
+
+
+class EventsOut(Model):
+    events: list[dict[str, Any]] = Field(description="in order, each with its `id`; empty when `reload` is true")
+    reload: bool = Field(description="the stream no longer holds your last event: read your state afresh")
+    last_id: str = Field(description="the newest event's id when this answer was made: go on from here after a reload")

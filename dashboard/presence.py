@@ -1,0 +1,123 @@
+"""Who is online: every screen shows the people connected within its user's scope, updated live.
+
+A connection is a Socket.IO session; a person with two screens open counts
+once. The register of connections lives in Redis when several processes serve
+(each process renews its own connections' entries, so a crashed process's
+entries expire) and in the process otherwise. A change is announced to the
+rooms of the person's scope grid and its ancestors, each with its own list:
+a district sees its streets' people, a street never sees another street's.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import asdict, dataclass
+
+from flask_socketio import SocketIO
+
+log = logging.getLogger(__name__)
+# A connection's entry outlives a crashed process by at most this; live processes renew theirs more often.
+ENTRY_SECONDS = 90
+RENEW_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    name: str
+    role: str
+    chain: tuple[int, ...]  # grid ids from the city down to the person's scope grid
+
+
+class MemoryRegister:
+    def __init__(self):
+        self._people: dict[str, Person] = {}
+        self._lock = threading.Lock()
+
+    def add(self, sid: str, person: Person) -> None:
+        with self._lock:
+            self._people[sid] = person
+
+    def remove(self, sid: str) -> Person | None:
+        with self._lock:
+            return self._people.pop(sid, None)
+
+    def everyone(self) -> list[Person]:
+        with self._lock:
+            return list(self._people.values())
+
+    def renew(self) -> None:
+        """Nothing to renew: the register dies with the process."""
+
+
+class RedisRegister:
+    def __init__(self, url: str, prefix: str = "command-centre:presence:"):
+        import redis
+
+        self._redis = redis.Redis.from_url(url, decode_responses=True)
+        self._prefix = prefix
+        self._mine: dict[str, str] = {}  # this process's connections, to renew
+
+    def add(self, sid: str, person: Person) -> None:
+        self._mine[sid] = json.dumps(asdict(person), ensure_ascii=False)
+        self._redis.set(self._prefix + sid, self._mine[sid], ex=ENTRY_SECONDS)
+
+    def remove(self, sid: str) -> Person | None:
+        self._mine.pop(sid, None)
+        raw = self._redis.getdel(self._prefix + sid)
+        return _person(raw) if raw else None
+
+    def everyone(self) -> list[Person]:
+        keys = list(self._redis.scan_iter(match=self._prefix + "*", count=1000))
+        return [_person(raw) for raw in (self._redis.mget(keys) if keys else []) if raw]
+
+    def renew(self) -> None:
+        pipeline = self._redis.pipeline(transaction=False)
+        for sid, raw in list(self._mine.items()):
+            pipeline.set(self._prefix + sid, raw, ex=ENTRY_SECONDS)
+        pipeline.execute()
+
+
+def _person(raw: str) -> Person:
+    fields = json.loads(raw)
+    return Person(**{**fields, "chain": tuple(fields["chain"])})
+
+
+def online_in(people: list[Person], grid_id: int) -> list[dict]:
+    """The people whose scope lies within the grid, once each, by role and name."""
+    inside = {p.user_id: p for p in people if grid_id in p.chain}
+    return [{"user_id": p.user_id, "name": p.name, "role": p.role}
+            for p in sorted(inside.values(), key=lambda p: (p.role, p.name))]
+
+
+class Presence:
+    def __init__(self, socketio: SocketIO, register: MemoryRegister | RedisRegister):
+        self._socketio = socketio
+        self._register = register
+
+    def arrive(self, sid: str, person: Person) -> None:
+        self._register.add(sid, person)
+        self._announce(person.chain)
+
+    def leave(self, sid: str) -> None:
+        person = self._register.remove(sid)
+        if person is not None:
+            self._announce(person.chain)
+
+    def _announce(self, chain: tuple[int, ...]) -> None:
+        everyone = self._register.everyone()
+        for grid_id in chain:
+            self._socketio.emit("presence", online_in(everyone, grid_id), to=f"grid:{grid_id}")
+
+    def run(self, stop: threading.Event) -> None:
+        """Renew this process's entries until `stop` (a background job); an outage is retried next round."""
+        while not stop.wait(RENEW_SECONDS):
+            try:
+                self._register.renew()
+            except Exception:
+                log.exception("presence: renewing this process's connections failed")
+
+
+def make_register(redis_url: str | None) -> MemoryRegister | RedisRegister:
+    return RedisRegister(redis_url) if redis_url else MemoryRegister()
