@@ -1,4 +1,5 @@
-/* Browser-side helpers of the command centre: the header clock and the grid map's style functions.
+/* Browser-side helpers of the command centre: the header clock and live link, the grid map's style functions,
+   and the live wall's event patches.
    dash-leaflet calls the map functions with its context (holding `hideout`) as the last argument. */
 window.commandCentre = (function () {
     // The configured time zone, not the browser's: the wall shows the city's time wherever it hangs.
@@ -80,7 +81,6 @@ window.commandCentre = (function () {
 
   const PLACEMENT = ["city_id", "district_id", "community_id", "grid_id"];
   const ENDED = new Set(["closed", "cancelled"]);
-  const applied = new Set();  // outbox ids: delivery is at least once, a repeat is dropped
 
   const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -111,12 +111,11 @@ window.commandCentre = (function () {
     }) };
   }
 
-  // events: a batch from the server; focus: the grid the wall shows; rest: the four KPI texts and the map data.
+  // events: a batch from `receive`; focus: the grid the wall shows; rest: the four KPI texts and the map data.
   function applyEvents(events, focus, labels, rest) {
     const unchanged = Array(6).fill(window.dash_clientside.no_update);
     if (!events || !focus) return unchanged;
-    const fresh = events.filter((e) => !applied.has(e.outbox_id) && applied.add(e.outbox_id));
-    const mine = fresh.filter((e) => e[PLACEMENT[focus.level]] === focus.id);
+    const mine = events.filter((e) => e[PLACEMENT[focus.level]] === focus.id);
     if (!mine.length) return unchanged;
     const [reports, open, overdue, closed, geojson] = rest;
     const kpi = { reports: +reports || 0, open: +open || 0, overdue: +overdue || 0, closed: +closed || 0 };
@@ -141,14 +140,102 @@ window.commandCentre = (function () {
     }
     const map = child && geojson && Object.keys(deltas).length ? withCounts(geojson, deltas, labels)
       : window.dash_clientside.no_update;
-    return [{ add, addIndex: 0, update }, String(kpi.reports), String(kpi.open), String(Math.max(0, kpi.overdue)),
+    // async: false: applied now, not after AG Grid's 50 ms batching window (batches come from the relay already).
+    return [{ add, addIndex: 0, update, async: false }, String(kpi.reports), String(kpi.open), String(Math.max(0, kpi.overdue)),
             String(kpi.closed), map];
   }
 
+  // ---- The live link shared by every screen (layouts/shell.py) ----
+  // Events arrive in stream order, each naming the previous event of this screen's room (`prev`). When that is
+  // not the last one applied (a lost connection; or two pushes so close that Dash passed on only the second),
+  // the screen asks for what it missed (GET /api/v1/events?after=<last applied id>) and holds newer pushes until
+  // those are in, so that every event is applied once and in order. When the stream has moved on, it reads
+  // everything afresh.
+
+  const link = { started: false, lastId: null, resuming: false, held: [] };
+  const applied = new Set();  // outbox ids: delivery is at least once, a repeat is dropped
+  const NOW = () => Date.now();
+  const setProps = (id, props) => window.dash_clientside.set_props(id, props);
+
+  async function catchUp() {
+    link.resuming = true;
+    try {
+      const answer = await fetch(`/api/v1/events?after=${encodeURIComponent(link.lastId)}`,
+                                 { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      const body = await answer.json();
+      if (answer.ok && !body.reload) setProps("live-missed", { data: body.events });
+      else setProps("live-reload", { data: reload(body.last_id) });
+    } catch (error) {
+      setProps("live-reload", { data: reload(null) });
+    }
+  }
+
+  function reload(lastId) {
+    link.resuming = false;
+    link.held = [];
+    if (lastId) link.lastId = lastId;
+    return NOW();
+  }
+
+  // (Re)connected: the first time, read the screen from the database; after a drop, fetch what was missed.
+  function resume(connected) {
+    if (!connected) return window.dash_clientside.no_update;
+    if (!link.started || link.lastId === null) {
+      link.started = true;
+      return NOW();
+    }
+    catchUp();
+    return window.dash_clientside.no_update;
+  }
+
+  // Pushed events and missed ones, into one ordered batch without repeats for the screens (`live-batch`).
+  function receive(pushed, missed, greeting) {
+    // Several inputs may fire in one call (the greeting and the missed events often do).
+    const fired = new Set(window.dash_clientside.callback_context.triggered.map((t) => t.prop_id));
+    if (fired.has("live-socket.data-hello") && greeting && link.lastId === null) {
+      link.lastId = greeting.room_last_id || greeting.last_id;  // a screen that has applied nothing goes on from here
+    }
+    let events = [];
+    if (fired.has("live-socket.data-events") && pushed && pushed.length) {
+      if (link.resuming) {
+        link.held.push(...pushed);
+      } else if (pushed[0].prev !== link.lastId) {
+        link.held.push(...pushed);
+        catchUp();
+      } else {
+        events = pushed;
+      }
+    }
+    if (fired.has("live-missed.data")) {
+      events = [...(missed || []), ...link.held, ...events];
+      link.resuming = false;
+      link.held = [];
+    }
+    const batch = events.filter((e) => !applied.has(e.outbox_id) && applied.add(e.outbox_id));
+    if (events.length) link.lastId = events[events.length - 1].id;
+    return batch.length ? batch : window.dash_clientside.no_update;
+  }
+
+  // A new local day in the city's time zone: the wall's "today" figures must be read afresh.
+  function newDay(focus) {
+    if (!focus || !focus.day) return window.dash_clientside.no_update;
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: focus.timezone }).format(new Date());
+    return today !== focus.day ? NOW() : window.dash_clientside.no_update;
+  }
+
   function liveBadge(connected, labels) {
-    return connected ? [labels.live, "wall-live wall-live--on"] : [labels.offline, "wall-live wall-live--offline"];
+    const state = connected ? "on" : navigator.onLine === false ? "offline" : "reconnecting";
+    const text = { on: labels.live, offline: labels.offline, reconnecting: labels.reconnecting }[state];
+    return [text, `live-badge live-badge--${state}`];
+  }
+
+  // Who is online in this screen's scope, as the server last said (a "presence" push).
+  function presence(people, labels) {
+    if (!people) return ["", ""];
+    const names = people.map((p) => `${p.name} · ${labels.roles[p.role] || p.role}`);
+    return [labels.online.replace("{count}", people.length), names.join("\n")];
   }
 
   return { clock, gridStyle, gridHover, gridLabel, pickedStyle, fitArea, quickCategory, focusField,
-           applyEvents, liveBadge };
+           applyEvents, newDay, resume, receive, liveBadge, presence };
 })();

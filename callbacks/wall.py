@@ -135,10 +135,10 @@ def navigate(grid_id, viewport):
     return trail(_, chain, grid.id), {"bounds": frame, **move}
 
 
-def refresh(grid_id, _connected, _reload):
-    """Everything on the wall, read from the database: on a drill-down, and whenever the live connection
-    (re)opens or the stream says this screen missed events. Between those, pushed events patch it in the
-    browser (assets/command_centre.js, applyEvents)."""
+def refresh(grid_id, _reload, _pushed_reload):
+    """Everything on the wall, read from the database: when the page opens, on a drill-down, and when the
+    screen missed events the stream no longer holds. Between those, pushed events patch it in the browser
+    (assets/command_centre.js: `resume` and `receive` for the link, `applyEvents` for the wall)."""
     _ = user().translator
     config, at = centre().config, now()
     tz = ZoneInfo(config.timezone)
@@ -156,7 +156,7 @@ def refresh(grid_id, _connected, _reload):
                "labels": len(collection["features"]) <= MAX_LABELS}
     updated = _("Updated {time}").format(time=f"{at.astimezone(tz):%H:%M:%S}")
     focus = {"id": grid.id, "level": grid.level, "map_level": frame.level + 1 if frame else None,
-             "timezone": config.timezone}
+             "timezone": config.timezone, "day": f"{at.astimezone(tz):%Y-%m-%d}"}
     return (*(str(kpis[key]) for key in KPIS), kpi_class("overdue", kpis["overdue"] > 0),
             collection, hideout, legend(limits), case_rows(_, cases, at, tz), updated, focus)
 
@@ -171,17 +171,18 @@ def register(app) -> None:
                  Output("wall-tile-overdue", "className"),
                  Output("wall-grids", "data"), Output("wall-grids", "hideout"), Output("wall-legend-scale", "children"),
                  Output("wall-cases", "rowData"), Output("wall-updated", "children"), Output("wall-focus", "data"),
-                 Input("wall-grid", "data"), Input("wall-socket", "connected"),
-                 Input("wall-socket", "data-reload"))(refresh)
+                 Input("wall-grid", "data"), Input("live-reload", "data"),
+                 Input("live-socket", "data-reload"))(refresh)
     app.clientside_callback(
         "function(events, focus, labels, ...rest) { return window.commandCentre.applyEvents(events, focus, labels, rest); }",
         Output("wall-cases", "rowTransaction"), *(Output(f"wall-kpi-{key}", "children", allow_duplicate=True)
                                                   for key in KPIS),
         Output("wall-grids", "data", allow_duplicate=True),
-        Input("wall-socket", "data-events"), State("wall-focus", "data"), State("wall-labels", "data"),
+        Input("live-batch", "data"), State("wall-focus", "data"), State("wall-labels", "data"),
         *(State(f"wall-kpi-{key}", "children") for key in KPIS), State("wall-grids", "data"),
         prevent_initial_call=True)
+    # The "today" tiles start afresh at local midnight: one read of the wall, in the browser's own time.
     app.clientside_callback(
-        "function(connected, labels) { return window.commandCentre.liveBadge(connected, labels); }",
-        Output("wall-live", "children"), Output("wall-live", "className"),
-        Input("wall-socket", "connected"), State("wall-labels", "data"))
+        "function(n, focus) { return window.commandCentre.newDay(focus); }",
+        Output("live-reload", "data", allow_duplicate=True),
+        Input("wall-day-tick", "n_intervals"), State("wall-focus", "data"), prevent_initial_call=True)

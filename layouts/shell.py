@@ -1,9 +1,16 @@
-"""The frame around every screen: theme provider, header with title, clock, language and user."""
+"""The frame around every screen: theme provider, header with title, live link, clock, language and user.
+
+Every screen shares one Socket.IO connection (`live-socket`): the header shows
+its state and who else is online in the user's scope, and screens subscribe to
+`live-batch`, the pushed events in order and without repeats
+(assets/command_centre.js, `receive`).
+"""
 from __future__ import annotations
 
 import dash
 import dash_mantine_components as dmc
 from dash import dcc, html
+from dash_socketio import DashSocketIO
 
 from backend.i18n import LANGUAGES, Translator
 from layouts.hotline import HOTLINE_ROLES
@@ -24,13 +31,35 @@ def navigation(_: Translator, user) -> html.Nav:
         dcc.Link(label, href=href, className=f"shell-nav-link shell-nav-link--{page}") for page, href, label in pages])
 
 
+def live_labels(_: Translator) -> dict:
+    """The words of the live badge and the presence list, in the user's language."""
+    return {"live": _("Live"), "reconnecting": _("Reconnecting…"), "offline": _("Offline"),
+            "online": _("{count} online"), "roles": {role: _(role.replace("_", " ").capitalize())
+                                                      for role in ("duty_officer", "dispatcher")}}
+
+
+def live_link(_: Translator) -> list:
+    """The socket and the browser's stores about it (see assets/command_centre.js, `resume` and `receive`)."""
+    return [
+        DashSocketIO(id="live-socket", eventNames=["events", "reload", "hello", "presence"]),
+        dcc.Store(id="live-labels", data=live_labels(_)),
+        dcc.Store(id="live-missed"),  # events missed (a lost connection, or a push Dash passed over)
+        dcc.Store(id="live-reload"),  # "read everything afresh": first connection, or the stream moved on
+        dcc.Store(id="live-batch"),  # what screens apply: pushed and missed events, in order, once each
+    ]
+
+
 def header(_: Translator, user, timezone: str) -> html.Header:
     return html.Header(className="shell-header", children=[
         html.Div(className="shell-title", children=[
             html.Span(_("Grid Command Centre"), className="shell-product"),
             navigation(_, user),
         ]),
-        html.Div(id="shell-clock", className="shell-clock", **{"aria-live": "off"}),
+        html.Div(className="shell-centre", children=[
+            html.Span(id="live-badge", className="live-badge live-badge--reconnecting", role="status"),
+            html.Div(id="shell-clock", className="shell-clock", **{"aria-live": "off"}),
+            html.Span(id="live-presence", className="live-presence"),
+        ]),
         html.Div(className="shell-user", children=[
             dmc.SegmentedControl(id="shell-language", value=_.language, size="xs",
                                  data=[{"value": code, "label": label} for code, label in LANGUAGES.items()]),
@@ -41,6 +70,7 @@ def header(_: Translator, user, timezone: str) -> html.Header:
         dcc.Interval(id="shell-clock-tick", interval=1000),
         dcc.Store(id="shell-timezone", data=timezone),
         dcc.Location(id="shell-location", refresh=True),
+        *live_link(_),
     ])
 
 

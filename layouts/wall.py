@@ -5,7 +5,6 @@ import dash_ag_grid as dag
 import dash_leaflet as dl
 import dash_mantine_components as dmc
 from dash import dcc, html
-from dash_socketio import DashSocketIO
 
 from backend.i18n import Translator
 
@@ -50,10 +49,10 @@ def kpi_tile(key: str, label: str) -> dmc.Paper:
     ])
 
 
-def live_labels(_: Translator) -> dict:
+def case_labels(_: Translator) -> dict:
     """What the browser needs to show pushed cases in the user's language (assets/command_centre.js)."""
     return {"language": _.language, "states": state_labels(_), "urgencies": urgency_labels(_),
-            "live": _("Live"), "offline": _("Reconnecting…"), "open_count": _("{count} open")}
+            "open_count": _("{count} open")}
 
 
 def panel_title(text: str, *extra) -> html.Div:
@@ -96,8 +95,7 @@ def cases_table(_: Translator) -> html.Section:
          "cellClass": {"function": "['wall-urgency', 'wall-urgency-' + params.data.urgency]"}},
     ]
     return html.Section(className="wall-panel wall-cases-panel", children=[
-        panel_title(_("Latest cases"), html.Span(id="wall-live", className="wall-live wall-live--offline"),
-                    html.Span(id="wall-updated", className="wall-updated")),
+        panel_title(_("Latest cases"), html.Span(id="wall-updated", className="wall-updated")),
         dag.AgGrid(id="wall-cases", className="wall-cases", columnDefs=columns, rowData=[],
                    getRowId="params.data.id",
                    defaultColDef={"sortable": False, "resizable": False, "suppressMovable": True,
@@ -118,6 +116,6 @@ def layout(_: Translator, config) -> html.Div:
         dcc.Store(id="wall-grid", data=None),
         # What pushed events are filtered and patched against: the shown grid and its map's child level.
         dcc.Store(id="wall-focus", data=None),
-        dcc.Store(id="wall-labels", data=live_labels(_)),
-        DashSocketIO(id="wall-socket", eventNames=["events", "reload"]),
+        dcc.Store(id="wall-labels", data=case_labels(_)),
+        dcc.Interval(id="wall-day-tick", interval=30_000),  # checks for local midnight (in the browser)
     ])

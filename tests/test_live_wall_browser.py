@@ -31,7 +31,7 @@ def test_a_hotline_call_in_one_browser_appears_on_another_browsers_wall(live, re
     log_in(page, base, "duty")
     page.wait_for_url("**/wall")
     wait_for_kpis(page)
-    expect(page.locator("#wall-live")).to_have_class(re.compile("wall-live--on"))
+    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
     reports, open_cases = kpi(page, "reports_today"), kpi(page, "open_cases")
     wall_requests: list[str] = []
     page.on("request", lambda request: wall_requests.append(request.url) if "_dash-update" in request.url else None)
@@ -74,7 +74,7 @@ def test_a_located_report_raises_its_districts_count_on_the_map(live, relay, pag
     log_in(page, base, "duty")
     page.wait_for_url("**/wall")
     wait_for_kpis(page)
-    expect(page.locator("#wall-live")).to_have_class(re.compile("wall-live--on"))
+    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
     label = page.locator(".wall-grid-label").filter(has_text=district.name)
     before = int(re.search(r"(\d+)\D*$", label.inner_text()).group(1))
     expect(page.locator("#wall-map path.leaflet-interactive")).to_have_count(6)
@@ -87,4 +87,99 @@ def test_a_located_report_raises_its_districts_count_on_the_map(live, relay, pag
     expect(label.filter(has_text=re.compile(rf"\b{before + 1}\b"))).to_have_count(1)
     expect(label).to_have_count(1)
     expect(page.locator("#wall-map path.leaflet-interactive")).to_have_count(6)  # patched, not duplicated
+    assert page.console_errors == []
+
+
+def test_a_wall_that_lost_its_link_applies_what_it_missed_once_and_in_order(live, relay, page, city_sessions):
+    """Offline, three reports arrive; back online, the wall asks for what it missed (GET /api/v1/events) and
+    applies exactly those, in order, without reading the whole wall again."""
+    from datetime import datetime, timezone
+
+    import requests
+
+    from backend.tokens import issue_token
+
+    base, _ = live
+    with city_sessions() as session:
+        token = issue_token(session, "dispatcher", "test", datetime.now(timezone.utc))
+        session.commit()
+    log_in(page, base, "duty")
+    page.wait_for_url("**/wall")
+    wait_for_kpis(page)
+    badge = page.locator("#live-badge")
+    expect(badge).to_have_class(re.compile("live-badge--on"))
+    reports = kpi(page, "reports_today")
+    traffic: list[str] = []
+    page.on("request", lambda request: traffic.append(request.url.split("?")[0].removeprefix(base))
+            if "_dash-update" in request.url or "/api/v1/events" in request.url else None)
+
+    page.context.set_offline(True)
+    expect(badge).to_have_class(re.compile("live-badge--offline"))
+    numbers = []
+    for description in ("路灯不亮", "井盖缺失", "垃圾满溢"):
+        created = requests.post(f"{base}/api/v1/reports", headers={"Authorization": f"Bearer {token}"}, timeout=10,
+                                json={"channel": "web", "description": description, "category_code": "CA-01-01"})
+        numbers.append(created.json()["number"])
+    page.context.set_offline(False)
+
+    expect(badge).to_have_class(re.compile("live-badge--on"))
+    expect(page.locator("#wall-kpi-reports_today")).to_have_text(str(reports + 3))
+    newest_first = [page.locator(f"#wall-cases .ag-row[row-index='{i}']") for i in range(3)]
+    for row, number in zip(newest_first, reversed(numbers)):
+        expect(row).to_contain_text(number)
+    assert traffic == ["/api/v1/events"]  # what was missed, not the whole wall again
+    # Going offline makes the browser log failed requests; nothing else may fail.
+    assert [e for e in page.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
+
+
+def test_the_wall_knows_when_the_citys_day_has_changed(live, page):
+    """The "today" tiles are read afresh once the city's local day differs from the day they were read on
+    (assets/command_centre.js, `newDay`, asked every 30 s); on the same day nothing is read."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    base, centre = live
+    log_in(page, base, "duty")
+    page.wait_for_url("**/wall")
+    wait_for_kpis(page)
+    zone = centre.config.timezone
+    today = datetime.now(ZoneInfo(zone)).date()
+    new_day = "focus => typeof window.commandCentre.newDay(focus) === 'number'"
+    # Around midnight the browser may already be on the next day: allow the day after as "today" then.
+    assert not page.evaluate(new_day, {"day": str(today), "timezone": zone}) or \
+        datetime.now(ZoneInfo(zone)).date() != today
+    assert page.evaluate(new_day, {"day": str(today - timedelta(days=1)), "timezone": zone})
+
+
+def test_pushes_faster_than_the_page_are_all_applied_once_and_in_order(live, page, city_sessions):
+    """Forty pushes back to back: Dash hands the page only the last of several quick pushes, so the
+    page must notice (each push names the previous event of its room) and fetch what it was not given."""
+    from datetime import datetime, timezone
+
+    from backend.config import Config
+    from backend.intake import ReportIn, submit_report
+
+    base, centre = live
+    log_in(page, base, "duty")
+    page.wait_for_url("**/wall")
+    wait_for_kpis(page)
+    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+    for stop in centre.background:  # this test pushes by hand, one event per message
+        stop.set()
+    reports = kpi(page, "reports_today")
+    numbers = []
+    for index in range(40):
+        with city_sessions() as session:
+            case = submit_report(session, ReportIn(channel="web", description=f"burst {index}",
+                                                   category_code="CA-01-01"),
+                                 centre.locator, datetime.now(timezone.utc), Config())
+            session.commit()
+            numbers.append(case.number)
+    centre.relay.publish_pending()
+    published = centre.bus.read_after(None, limit=40).events
+    for event in published:
+        centre.follower.push([event])
+    expect(page.locator("#wall-kpi-reports_today")).to_have_text(str(reports + 40))
+    shown = [page.locator(f"#wall-cases .ag-row[row-index='{i}']").inner_text() for i in range(10)]
+    assert [next(n for n in numbers if n in row) for row in shown] == numbers[::-1][:10]
     assert page.console_errors == []
