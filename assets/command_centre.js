@@ -138,11 +138,45 @@ window.commandCentre = (function () {
       }
       if (child && delta && e[child] != null) deltas[e[child]] = (deltas[e[child]] || 0) + delta;
     }
-    const map = child && geojson && Object.keys(deltas).length ? withCounts(geojson, deltas, labels)
-      : window.dash_clientside.no_update;
+    const map = child && geojson ? mapCounts(deltas, focus, geojson, labels) : window.dash_clientside.no_update;
     // async: false: applied now, not after AG Grid's 50 ms batching window (batches come from the relay already).
-    return [{ add, addIndex: 0, update, async: false }, String(kpi.reports), String(kpi.open), String(Math.max(0, kpi.overdue)),
-            String(kpi.closed), map];
+    return [{ add, addIndex: 0, update, async: false }, String(kpi.reports), String(kpi.open),
+            String(Math.max(0, kpi.overdue)), String(kpi.closed), map];
+  }
+
+  // Redrawing the map's polygons and labels costs the page tens of milliseconds: its counts change at most
+  // once a second. Deltas held meanwhile are drawn by `flushMap` (a timer pokes `wall-map-flush`), unless the
+  // wall has been read afresh since (a new `focus`): that read already counted them.
+  const MAP_EVERY_MS = 1000;
+  const held = { deltas: {}, focus: null, drawn: 0, timer: null };
+
+  function mapCounts(deltas, focus, geojson, labels) {
+    if (held.focus !== focus) held.deltas = {};
+    held.focus = focus;
+    for (const [id, delta] of Object.entries(deltas)) held.deltas[id] = (held.deltas[id] || 0) + delta;
+    if (!Object.keys(held.deltas).length) return window.dash_clientside.no_update;
+    const wait = held.drawn + MAP_EVERY_MS - NOW();
+    if (wait <= 0) return drawCounts(geojson, labels);
+    held.timer = held.timer || setTimeout(() => {
+      held.timer = null;
+      setProps("wall-map-flush", { data: NOW() });
+    }, wait);
+    return window.dash_clientside.no_update;
+  }
+
+  function drawCounts(geojson, labels) {
+    const deltas = held.deltas;
+    held.deltas = {};
+    held.drawn = NOW();
+    return withCounts(geojson, deltas, labels);
+  }
+
+  function flushMap(tick, focus, labels, geojson) {
+    if (focus !== held.focus || !geojson || !Object.keys(held.deltas).length) {
+      held.deltas = {};
+      return window.dash_clientside.no_update;
+    }
+    return drawCounts(geojson, labels);
   }
 
   // ---- The live link shared by every screen (layouts/shell.py) ----
@@ -237,5 +271,5 @@ window.commandCentre = (function () {
   }
 
   return { clock, gridStyle, gridHover, gridLabel, pickedStyle, fitArea, quickCategory, focusField,
-           applyEvents, newDay, resume, receive, liveBadge, presence };
+           applyEvents, flushMap, newDay, resume, receive, liveBadge, presence };
 })();

@@ -181,6 +181,11 @@ def register(app) -> None:
         Input("live-batch", "data"), State("wall-focus", "data"), State("wall-labels", "data"),
         *(State(f"wall-kpi-{key}", "children") for key in KPIS), State("wall-grids", "data"),
         prevent_initial_call=True)
+    app.clientside_callback(
+        "function(tick, focus, labels, geojson) { return window.commandCentre.flushMap(tick, focus, labels, geojson); }",
+        Output("wall-grids", "data", allow_duplicate=True),
+        Input("wall-map-flush", "data"), State("wall-focus", "data"), State("wall-labels", "data"),
+        State("wall-grids", "data"), prevent_initial_call=True)
     # The "today" tiles start afresh at local midnight: one read of the wall, in the browser's own time.
     app.clientside_callback(
         "function(n, focus) { return window.commandCentre.newDay(focus); }",

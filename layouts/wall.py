@@ -117,5 +117,6 @@ def layout(_: Translator, config) -> html.Div:
         # What pushed events are filtered and patched against: the shown grid and its map's child level.
         dcc.Store(id="wall-focus", data=None),
         dcc.Store(id="wall-labels", data=case_labels(_)),
+        dcc.Store(id="wall-map-flush"),  # poked by the browser to draw map counts held back (applyEvents)
         dcc.Interval(id="wall-day-tick", interval=30_000),  # checks for local midnight (in the browser)
     ])
