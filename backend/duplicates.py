@@ -43,7 +43,7 @@ class DuplicateFinder:
         self._radius = radius_m
         self._cell = radius_m / METRES_PER_DEGREE_LAT / 0.5  # cos(lat) >= 0.5 below 60°: one cell covers the radius
         self._buckets: dict[tuple[int, int, int], list[tuple[float, float, int]]] = defaultdict(list)
-        self.numbers: dict[int, str] = {}  # case id -> number, of every candidate
+        self._created: dict[int, datetime] = {}  # case id -> creation time, of every candidate
         if not points or radius_m <= 0:
             return
         margin = self._cell
@@ -54,7 +54,11 @@ class DuplicateFinder:
             "south": min(lats) - margin, "north": max(lats) + margin})
         for case_id, category_id, lon, lat, created_at in rows:
             self._buckets[self._key(category_id, lon, lat)].append((lon, lat, case_id))
-            self.numbers[case_id] = case_number(created_at, case_id)
+            self._created[case_id] = created_at
+
+    def number(self, case_id: int) -> str:
+        """The case number of a candidate (made only for the few that are found: a batch has thousands)."""
+        return case_number(self._created[case_id], case_id)
 
     def _key(self, category_id: int, lon: float, lat: float) -> tuple[int, int, int]:
         return category_id, math.floor(lon / self._cell), math.floor(lat / self._cell)

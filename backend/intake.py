@@ -165,7 +165,7 @@ def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocat
         for case_id, (index, _, _), row in zip(ids, accepted, cases):
             duplicate = row["duplicate_of_id"]
             results[index] = Submitted("created", case_id, case_number(now, case_id), row["grid_id"], row["urgency"],
-                                       finder.numbers[duplicate] if duplicate else None)
+                                       finder.number(duplicate) if duplicate else None)
     for index, first in repeats:
         original = results[first]
         results[index] = replace(original, status="already_applied") if original.status == "created" else original

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from itertools import islice
 
 from backend.events.bus import Catchup, EventBus, event_key, is_gap, new_epoch
 
@@ -30,13 +31,14 @@ class MemoryBus(EventBus):
 
     def read_after(self, last_id: str | None, limit: int = 1000) -> Catchup:
         with self._lock:
-            events, head = list(self._events), self._head()
-        if last_id is None:
-            return Catchup(events[-limit:] if limit else [])
-        if is_gap(last_id, events[0][0] if events else None, head):
-            return Catchup(gap=True)
-        after = event_key(last_id)
-        return Catchup([e for e in events if event_key(e[0]) > after][:limit])
+            retained = len(self._events)
+            if last_id is None:
+                return Catchup(list(islice(self._events, max(0, retained - limit), retained)))
+            if is_gap(last_id, self._events[0][0] if retained else None, self._head()):
+                return Catchup(gap=True)
+            # Numbers are contiguous: event n sits at index n - (the oldest's number); no scan of the stream.
+            start = event_key(last_id)[0] - (self._count - retained)
+            return Catchup(list(islice(self._events, start, start + limit)))
 
     def last_id(self) -> str:
         with self._lock:
