@@ -186,7 +186,7 @@ window.commandCentre = (function () {
   // those are in, so that every event is applied once and in order. When the stream has moved on, it reads
   // everything afresh.
 
-  const link = { started: false, lastId: null, resuming: false, held: [] };
+  const link = { started: false, lastId: null, floor: null, resuming: false, held: [] };
   const applied = new Set();  // outbox ids: delivery is at least once, a repeat is dropped
   const NOW = () => Date.now();
   const setProps = (id, props) => window.dash_clientside.set_props(id, props);
@@ -211,6 +211,19 @@ window.commandCentre = (function () {
     return NOW();
   }
 
+  // A screen has read its state from the database: events up to `head` are in it, and so are the changes
+  // `counted` (their events may still come). Go on from there: fetch what came since, counting those as applied.
+  function restart(focus) {
+    if (!focus || !focus.head) return window.dash_clientside.no_update;
+    applied.clear();
+    focus.counted.forEach((id) => applied.add(id));
+    link.started = true;
+    link.lastId = link.floor = focus.head;
+    link.held = [];
+    catchUp();
+    return window.dash_clientside.no_update;
+  }
+
   // (Re)connected: the first time, read the screen from the database; after a drop, fetch what was missed.
   function resume(connected) {
     if (!connected) return window.dash_clientside.no_update;
@@ -220,6 +233,13 @@ window.commandCentre = (function () {
     }
     catchUp();
     return window.dash_clientside.no_update;
+  }
+
+  // Events up to the stream position of the screen's last database read are in what it shows (a push may
+  // still be on its way when the read lands).
+  const [NUMBER, EPOCH] = [(id) => +id.split("-")[0], (id) => id.split("-")[1]];
+  function afterFloor(event) {
+    return !link.floor || EPOCH(event.id) !== EPOCH(link.floor) || NUMBER(event.id) > NUMBER(link.floor);
   }
 
   // Pushed events and missed ones, into one ordered batch without repeats for the screens (`live-batch`).
@@ -245,7 +265,7 @@ window.commandCentre = (function () {
       link.resuming = false;
       link.held = [];
     }
-    const batch = events.filter((e) => !applied.has(e.outbox_id) && applied.add(e.outbox_id));
+    const batch = events.filter((e) => afterFloor(e) && !applied.has(e.outbox_id) && applied.add(e.outbox_id));
     if (events.length) link.lastId = events[events.length - 1].id;
     return batch.length ? batch : window.dash_clientside.no_update;
   }
@@ -271,5 +291,5 @@ window.commandCentre = (function () {
   }
 
   return { clock, gridStyle, gridHover, gridLabel, pickedStyle, fitArea, quickCategory, focusField,
-           applyEvents, flushMap, newDay, resume, receive, liveBadge, presence };
+           applyEvents, flushMap, newDay, restart, resume, receive, liveBadge, presence };
 })();

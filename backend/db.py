@@ -88,6 +88,16 @@ def check_connection(engine: Engine) -> None:
             "Is the server running and DATABASE_URL right?") from None
 
 
+def one_snapshot(session: Session) -> None:
+    """Let every statement of the session's (new) transaction see the same moment of the database.
+
+    PostgreSQL's default isolation gives each statement its own snapshot; SQLite's
+    transactions see one already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

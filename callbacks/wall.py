@@ -10,6 +10,8 @@ import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from backend.cases import latest_cases
+from backend.db import one_snapshot
+from backend.events.catchup import in_flight
 from backend.grids import OutOfScope, bounds, breadcrumb, children_geojson, feature, scoped_grid
 from backend.models import Grid
 from backend.scope import Scope
@@ -142,7 +144,9 @@ def refresh(grid_id, _reload, _pushed_reload):
     _ = user().translator
     config, at = centre().config, now()
     tz = ZoneInfo(config.timezone)
+    head = centre().bus.last_id()  # read after `at`: every event up to it is in what the database shows
     with session() as s:
+        one_snapshot(s)
         grid = focus_grid(s, grid_id)
         scope = Scope.of_grid(grid)
         kpis = wall_kpis(s, scope, at, config.timezone)
@@ -151,12 +155,15 @@ def refresh(grid_id, _reload, _pushed_reload):
         collection = map_features(_, children_geojson(s, user().scope, frame.id) if frame
                                   else {"type": "FeatureCollection", "features": [feature(grid, kpis["open_cases"])]})
         cases = latest_cases(s, scope)
+        counted = in_flight(s, scope, at)
     limits = thresholds([f["properties"]["open_cases"] for f in collection["features"]])
     hideout = {"colours": MAP_COLOURS, "thresholds": limits, "selected": grid.id if grid.level == 3 else None,
                "labels": len(collection["features"]) <= MAX_LABELS}
     updated = _("Updated {time}").format(time=f"{at.astimezone(tz):%H:%M:%S}")
+    # head and counted: where the screen's live link goes on from, and the changes it must not count again.
     focus = {"id": grid.id, "level": grid.level, "map_level": frame.level + 1 if frame else None,
-             "timezone": config.timezone, "day": f"{at.astimezone(tz):%Y-%m-%d}"}
+             "timezone": config.timezone, "day": f"{at.astimezone(tz):%Y-%m-%d}", "head": head,
+             "counted": counted}
     return (*(str(kpis[key]) for key in KPIS), kpi_class("overdue", kpis["overdue"] > 0),
             collection, hideout, legend(limits), case_rows(_, cases, at, tz), updated, focus)
 
@@ -186,6 +193,10 @@ def register(app) -> None:
         Output("wall-grids", "data", allow_duplicate=True),
         Input("wall-map-flush", "data"), State("wall-focus", "data"), State("wall-labels", "data"),
         State("wall-grids", "data"), prevent_initial_call=True)
+    # The wall was read afresh: the live link goes on from the stream position of that read.
+    app.clientside_callback(
+        "function(focus) { return window.commandCentre.restart(focus); }",
+        Output("live-batch", "data", allow_duplicate=True), Input("wall-focus", "data"), prevent_initial_call=True)
     # The "today" tiles start afresh at local midnight: one read of the wall, in the browser's own time.
     app.clientside_callback(
         "function(n, focus) { return window.commandCentre.newDay(focus); }",

@@ -185,3 +185,33 @@ def test_pushes_faster_than_the_page_are_all_applied_once_and_in_order(live, pag
     shown = [page.locator(f"#wall-cases .ag-row[row-index='{i}']").inner_text() for i in range(10)]
     assert [next(n for n in numbers if n in row) for row in shown] == numbers[::-1][:10]
     assert page.console_errors == []
+
+
+def test_a_change_the_wall_read_from_the_database_is_not_counted_again_when_its_event_comes(live, page,
+                                                                                            city_sessions):
+    """The relay is late (as after an outage): a report is in the database, not yet in the stream, when the
+    wall reads its figures. Its event, arriving after, must not count it twice; the next report counts once."""
+    from datetime import datetime, timezone
+
+    from backend.config import Config
+    from backend.intake import ReportIn, submit_report
+
+    base, centre = live
+
+    def report(description: str) -> None:
+        with city_sessions() as session:
+            submit_report(session, ReportIn(channel="web", description=description, category_code="CA-01-01"),
+                          centre.locator, datetime.now(timezone.utc), Config())
+            session.commit()
+
+    report("井盖缺失")  # committed, unpublished: no relay runs until the test says so
+    log_in(page, base, "duty")
+    page.wait_for_url("**/wall")
+    wait_for_kpis(page)
+    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+    reports = kpi(page, "reports_today")
+    centre.relay.publish_pending()  # the late event of the report the wall has already counted
+    report("路灯不亮")
+    centre.relay.publish_pending()
+    expect(page.locator("#wall-kpi-reports_today")).to_have_text(str(reports + 1))
+    assert page.console_errors == []
