@@ -16,7 +16,8 @@ from backend.auth import UserError
 from backend.models import ApiToken, User
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
+    """What is stored of a token, and what a cache of tokens may key by."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -28,7 +29,7 @@ def issue_token(session: Session, username: str, name: str, now: datetime) -> st
     if not name.strip() or len(name) > 100:
         raise UserError("name: 1-100 characters, e.g. the device or system using the token")
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name.strip(), token_hash=_digest(token), user_id=user.id, created_at=now))
+    session.add(ApiToken(name=name.strip(), token_hash=digest(token), user_id=user.id, created_at=now))
     return token
 
 
@@ -37,5 +38,5 @@ def user_for_token(session: Session, token: str, options=()) -> User | None:
     if not token or len(token) > 200:
         return None
     user = session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).options(*options)
-                          .where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False)))
+                          .where(ApiToken.token_hash == digest(token), ApiToken.revoked.is_(False)))
     return user if user is not None and user.active else None

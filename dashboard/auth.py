@@ -1,7 +1,6 @@
 """Login, logout and the gate every request passes: Flask-Login sessions over backend.auth."""
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -15,7 +14,7 @@ from backend.auth import authenticate
 from backend.i18n import LANGUAGES, Translator
 from backend.models import User
 from backend.scope import Scope
-from backend.tokens import user_for_token
+from backend.tokens import digest, user_for_token
 
 # Paths anyone may fetch: the login form and static files (no data in them), and Open311,
 # whose GET endpoints the GeoReport v2 convention makes public (POST checks its api_key).
@@ -92,7 +91,7 @@ class RecentTokens:
 
     def user(self, token: str, load) -> SessionUser | None:
         """The remembered user of `token`, or `load(token)`'s answer (remembered if it is a user)."""
-        key = hashlib.sha256(token.encode()).hexdigest()  # no clear tokens kept in memory
+        key = digest(token)  # no clear tokens kept in memory
         now = self._clock()
         remembered = self._users.get(key)
         if remembered is not None and remembered[0] > now:

@@ -9,6 +9,7 @@ from backend.events.memory_bus import MemoryBus
 from backend.events.redis_bus import RedisStreamBus
 from dashboard.realtime import Follower
 from tests.conftest import require
+from tests.servers import wait_for
 
 PLACED = {"city_id": 1, "district_id": 10, "community_id": 100, "grid_id": 1000}
 
@@ -85,23 +86,14 @@ def test_the_follower_pushes_what_is_published_and_reloads_screens_when_the_stre
     redis_bus.publish({"kind": "case.collect", **PLACED})
     thread.start()
     try:
-        assert _wait_for(lambda: any(name == "events" for name, _, _ in socket.sent))
+        wait_for(lambda: any(name == "events" for name, _, _ in socket.sent), "the first push")
         redis_bus.delete()  # what a Redis restart without its data leaves: an empty stream, a new epoch to come
-        assert _wait_for(lambda: any(name == "reload" for name, _, _ in socket.sent))
+        wait_for(lambda: any(name == "reload" for name, _, _ in socket.sent), "the reload")
         # The follower goes on with the new stream from its head: what came before is in the screens' reload.
-        assert _wait_for(lambda: redis_bus.publish({"kind": "case.register", **PLACED})
-                         and [n for n, _, _ in socket.sent][-1] == "events")
+        wait_for(lambda: redis_bus.publish({"kind": "case.register", **PLACED})
+                 and [n for n, _, _ in socket.sent][-1] == "events", "a push from the new stream")
         city_heard = [name for name, _, to in socket.sent if to in (None, "grid:1")]  # reload goes to everyone
         assert city_heard[:2] == ["events", "reload"]
     finally:
         stop.set()
         thread.join(timeout=10)
-
-
-def _wait_for(condition, seconds: float = 10) -> bool:
-    done = threading.Event()
-    for _ in range(int(seconds * 100)):
-        if condition():
-            return True
-        done.wait(0.01)
-    return False

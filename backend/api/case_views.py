@@ -40,6 +40,11 @@ def _summary(row: Row) -> CaseSummary:
                           merged_into=_number(merged_at, case.merged_into_id))
 
 
+def summary(session: Session, case_id: int) -> CaseSummary:
+    """One case's summary, read with the same query shape as a page of them."""
+    return _summary(session.execute(_summaries().where(Case.id == case_id)).one())
+
+
 def page(session: Session, clauses: list[ColumnElement[bool]], order: list, limit: int, offset: int) -> CasePage:
     """One page of case summaries matching `clauses`, with the total count."""
     total = session.scalar(select(func.count()).select_from(Case).where(*clauses))

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
-from backend.api import context
+from backend.api import case_views, context
 from backend.api.errors import invalid
 from backend.api.registry import endpoint
 from backend.api.schemas import BatchIn, BatchItem, BatchOut, BatchResult, GridRef, ReportCreated
 from backend.intake import ReportIn, Submitted, submit_reports
-from backend.models import Case, Grid, case_number
+from backend.models import Case
 
 # What the batch answers for each backend outcome.
 BATCH_STATUS = {"created": "created", "already_applied": "resent", "refused": "error"}
@@ -32,13 +32,9 @@ def _created(result: Submitted, urgency: str | None) -> ReportCreated:
 
 def _resent(session: Session, result: Submitted) -> ReportCreated:
     """A report sent before: its case as it is now."""
-    duplicate = aliased(Case)
-    case, grid, duplicate_at = session.execute(
-        select(Case, Grid, duplicate.created_at).outerjoin(Grid, Grid.id == Case.grid_id)
-        .outerjoin(duplicate, duplicate.id == Case.duplicate_of_id).where(Case.id == result.case_id)).one()
-    return ReportCreated.of(case, grid=GridRef.model_validate(grid) if grid else None,
-                            duplicate_of=case_number(duplicate_at, case.duplicate_of_id) if duplicate_at else None,
-                            resent=True)
+    case = case_views.summary(session, result.case_id)
+    return ReportCreated(id=case.id, number=case.number, state=case.state, urgency=case.urgency, grid=case.grid,
+                         duplicate_of=case.duplicate_of, resent=True)
 
 
 def _report(body: ReportIn, urgency: str | None = None) -> ReportCreated:
