@@ -1,7 +1,9 @@
 """Intake: reports arrive from a channel and open cases awaiting registration.
 
 Every channel (handheld, offline sync, hotline, SMS, Open311, simulator)
-comes through `submit_reports` (or `submit_report` for one). Reports, cases
+comes through `submit_reports` (or `submit_report` for one); single reports
+from requests pass through `intake_batcher`, which hands those arriving at
+the same time to `submit_reports` together. Reports, cases
 and their first history entries are written in the caller's transaction
 with one statement per table for the whole batch, so a failure leaves
 nothing behind. A report with a client id (a device's offline queue) is

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
 from backend.api import context
-from backend.intake import IntakeError, ReportIn, submit_report
+from backend.intake import ReportIn
 from backend.models import (OPEN_STATES, Case, CaseEvent, Category, Department, User, case_id_from_number,
                             case_number)
 from backend.open311_format import CONTENT_TYPES, Body, render, w3c
@@ -376,11 +376,10 @@ def create_request() -> Response:
         category = _minor_category(session, _arg("service_code"))
         if category is None:
             raise BadRequest("service_code: missing or unknown; list them with GET services")
-        try:
-            case = submit_report(session, _report(category), context.locator(), context.now(), context.config(),
-                                 actor_name=user.display_name, submitted_by_id=user.id)
-        except IntakeError as error:
-            raise BadRequest(f"{FIELD_NAMES.get(error.field, error.field)}: {error.reason}") from None
-        session.commit()
-        return _respond([{"service_request_id": case.number, "service_notice": _service_notice(category, locale),
-                          "account_id": None}], "service_requests")
+        report, notice, submitter = _report(category), _service_notice(category, locale), (user.display_name, user.id)
+    result = context.intake().submit(report, *submitter)
+    if result.error is not None:
+        error = result.error
+        raise BadRequest(f"{FIELD_NAMES.get(error.field, error.field)}: {error.reason}")
+    return _respond([{"service_request_id": result.number, "service_notice": notice, "account_id": None}],
+                    "service_requests")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from backend.grids import OutOfScope, bounds, children_geojson, feature, scoped_grid
-from backend.intake import IntakeError, ReportIn, submit_report
+from backend.intake import ReportIn
 from backend.models import Case, Category, Grid
 from callbacks.common import centre, now, session, user
 from layouts import hotline as view
@@ -152,19 +152,15 @@ def receipt(_, s, case: Case, values: dict[str, str]) -> dict:
 
 
 def save(_, report: ReportIn, values: dict[str, str]) -> tuple[dict | None, str | None]:
-    """Submit through intake and commit; the receipt, or the culprit (nothing is written then)."""
+    """Submit through intake (committed); the receipt, or the culprit (nothing is written then)."""
     with session() as s:
         if report.lon is not None and located(s, report.lon, report.lat) is None:
             return None, "location"
-        try:
-            case = submit_report(s, report, centre().locator, now(), centre().config,
-                                 actor_name=user().display_name, submitted_by_id=user().id)
-        except IntakeError as error:
-            s.rollback()
-            return None, FORM_FIELDS.get(error.field, "location")
-        done = receipt(_, s, case, values)
-        s.commit()
-    return done, None
+    result = centre().intake.submit(report, user().display_name, user().id)
+    if result.error is not None:
+        return None, FORM_FIELDS.get(result.error.field, "location")
+    with session() as s:
+        return receipt(_, s, s.get(Case, result.case_id), values), None
 
 
 def submit(_submits, values, point, token):

@@ -19,6 +19,7 @@ from backend.config import Config
 from backend.db import make_engine, session_factory
 from backend.events.bus import EventBus, make_bus
 from backend.events.relay import Relay
+from backend.intake_batcher import IntakeBatcher
 from backend.locator import GridLocator
 from dashboard.auth import init_auth
 from dashboard.presence import Presence, make_register
@@ -45,6 +46,10 @@ class CommandCentre:
     @cached_property
     def relay(self) -> Relay:
         return Relay(self.sessions, self.bus)
+
+    @cached_property
+    def intake(self) -> IntakeBatcher:
+        return IntakeBatcher(self.sessions, self.locator, self.config)
 
     @cached_property
     def follower(self) -> Follower:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from backend.config import Config
+from backend.intake_batcher import IntakeBatcher
 from backend.locator import GridLocator
 from backend.workflow import Actor
 
@@ -22,6 +23,11 @@ def config() -> Config:
 
 def locator() -> GridLocator:
     return centre().locator
+
+
+def intake() -> IntakeBatcher:
+    """Where single reports are submitted (written together with those arriving at the same time)."""
+    return centre().intake
 
 
 def session() -> Session:

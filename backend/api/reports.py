@@ -2,52 +2,39 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
-from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from backend.api import case_views, context
 from backend.api.errors import invalid
 from backend.api.registry import endpoint
 from backend.api.schemas import BatchIn, BatchItem, BatchOut, BatchResult, GridRef, ReportCreated
 from backend.intake import ReportIn, Submitted, submit_reports
-from backend.models import Case
 
 # What the batch answers for each backend outcome.
 BATCH_STATUS = {"created": "created", "already_applied": "resent", "refused": "error"}
 
 
-def _submit(session: Session, reports: list[ReportIn]) -> list[Submitted]:
-    actor = context.actor()
-    return submit_reports(session, reports, context.locator(), context.now(), context.config(),
-                          actor_name=actor.name, submitted_by_id=actor.user_id)
-
-
-def _created(result: Submitted, urgency: str | None) -> ReportCreated:
+def _created(result: Submitted) -> ReportCreated:
     """A new case, described from what intake has just written (no need to read it back)."""
     grid = context.locator().names.get(result.grid_id)
-    return ReportCreated(id=result.case_id, number=result.number, state="collected", urgency=urgency or result.urgency,
+    return ReportCreated(id=result.case_id, number=result.number, state="collected", urgency=result.urgency,
                          grid=GridRef.model_validate(grid) if grid else None, duplicate_of=result.duplicate_of,
                          resent=False)
 
 
-def _resent(session: Session, result: Submitted) -> ReportCreated:
+def _resent(result: Submitted) -> ReportCreated:
     """A report sent before: its case as it is now."""
-    case = case_views.summary(session, result.case_id)
+    with context.session() as session:
+        case = case_views.summary(session, result.case_id)
     return ReportCreated(id=case.id, number=case.number, state=case.state, urgency=case.urgency, grid=case.grid,
                          duplicate_of=case.duplicate_of, resent=True)
 
 
 def _report(body: ReportIn, urgency: str | None = None) -> ReportCreated:
-    with context.session() as session:
-        result = _submit(session, [body])[0]
-        if result.error is not None:
-            raise result.error
-        if result.status == "already_applied":
-            return _resent(session, result)
-        if urgency is not None:
-            session.execute(update(Case).where(Case.id == result.case_id).values(urgency=urgency))
-        session.commit()
-        return _created(result, urgency)
+    actor = context.actor()
+    result = context.intake().submit(body, actor.name, actor.user_id, urgency)
+    if result.error is not None:
+        raise result.error
+    return _resent(result) if result.status == "already_applied" else _created(result)
 
 
 @endpoint("POST", "/reports", tag="reports", response=ReportCreated, status=201, body=ReportIn)
@@ -79,8 +66,10 @@ def create_batch(body: BatchIn) -> BatchOut:
     """A device's offline queue: each report is applied once, however often the batch is sent."""
     items = [_item(raw) for raw in body.reports]
     valid = [item for item in items if isinstance(item, BatchItem)]
+    actor = context.actor()
     with context.session() as session:
-        submitted = iter(_submit(session, valid))
+        submitted = iter(submit_reports(session, valid, context.locator(), context.now(), context.config(),
+                                        actor_name=actor.name, submitted_by_id=actor.user_id))
         session.commit()
     results = []
     for item in items:
