@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from backend.db import make_engine
 from backend.events.bus import event_key
 from backend.events.redis_bus import RedisStreamBus
-from backend.events.relay import RELAY_LOCK
+from backend.events.relay import APPLICATION_NAME, LEADER_LOCK, RELAY_LOCK
 from backend.models import Case, OutboxEvent
 from tests.servers import RedisServer, Servers, seeded_city, server_env, wait_for
 
@@ -222,17 +222,35 @@ def test_redis_restarted_mid_stream_every_client_applies_every_change_exactly_on
     assert steady.reloads == 1 and away.reloads in (1, 2)
 
 
+def relay_leader(engine) -> int | None:
+    """The id of the process whose relay leads (holds the leader's lock), if any."""
+    with engine.connect() as connection:
+        name = connection.scalar(text(
+            "SELECT a.application_name FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = :key AND a.datname = current_database()"),
+            {"key": LEADER_LOCK})
+    return int(name.removeprefix(APPLICATION_NAME)) if name else None
+
+
+def leader_and_standby(world) -> list:
+    """Two servers: A, whose relay leads (started first, and waited for), and B, whose relay stands by."""
+    [a] = world.servers.start()
+    wait_for(lambda: relay_leader(world.engine) == a.process.pid, "A's relay to lead")
+    return [a, *world.servers.start()]
+
+
 def test_redis_restarted_while_a_process_is_not_subscribed_its_clients_still_apply_every_change(world):
     """With several processes, an event reaches the clients of the processes that did not publish it only
     through the Socket.IO Redis message queue (pub/sub), which delivers to whoever is subscribed at that
     moment. After a Redis restart each process resubscribes on its own time (python-socketio retries after
     1, 2, 4 ... 60 s); here B is frozen (SIGSTOP) across the restart and while A publishes, so B is surely
-    not subscribed then. B's client must still end up applying every change exactly once.
+    not subscribed then (A leads, so its relay publishes). B's client must still end up applying every
+    change exactly once.
 
     Each process follows the stream itself (dashboard/realtime.py, Follower), which is durable and ordered,
     and pushes to its own clients, telling them to reload when the stream's epoch changes.
     """
-    (a, _), (b, process_b) = world.servers.start(2)
+    (a, _), (b, process_b) = leader_and_standby(world)
     for base in (a, b):
         world.client(base)
     world.actions.report_and_register(b)
@@ -273,25 +291,24 @@ def test_events_a_killed_process_committed_reach_the_survivors_clients_exactly_o
     """Server A commits changes it has not published, dies by SIGKILL holding the relay's lock, and the
     survivor B publishes them: B's client applies each exactly once (as in the Redis restart test).
 
-    Arranged without timing. The test holds the relay's advisory lock itself, so no relay publishes, while A
-    commits the `first` reports. B is frozen (SIGSTOP) so that A's relay is the one to take the lock when the
-    test lets it go, and the test has locked those outbox rows: A's relay publishes them to the stream, then
-    waits to mark them, holding the lock. A then commits the `second` reports, which its stuck relay never
-    publishes, and is killed. Its transaction dies with it (once the test lets go of the rows), and B, thawed,
+    Arranged without timing. A starts first and leads, so its relay is the one that publishes. The test
+    holds the relay's advisory lock itself, so no relay publishes, while A commits the `first` reports, and
+    has locked those outbox rows when it lets go: A's relay publishes them to the stream, then waits to mark
+    them, holding the lock. A then commits the `second` reports, which its stuck relay never publishes, and
+    is killed. Its transaction dies with it (once the test lets go of the rows), and B, now leading,
     publishes the first reports again (a reader drops them by outbox id) and the second for the first time.
     """
-    (a, process_a), (b, process_b) = world.servers.start(2)
+    (a, process_a), (b, process_b) = leader_and_standby(world)
     client = world.client(b)
     with world.engine.connect() as lock_holder, world.engine.connect() as row_locker:
         lock_holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": RELAY_LOCK})
         for _ in range(3):
             assert world.actions.report(a).status_code == 201
-        with frozen(process_b):
-            first = row_locker.scalars(select(OutboxEvent.id).where(OutboxEvent.published_at.is_(None))
-                                       .with_for_update()).all()
-            lock_holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": RELAY_LOCK})
-            wait_for(lambda: relay_waits_holding_its_lock(world.engine), "A's relay to publish, then wait")
-            assert world.stream() == Counter(first)
+        first = row_locker.scalars(select(OutboxEvent.id).where(OutboxEvent.published_at.is_(None))
+                                   .with_for_update()).all()
+        lock_holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": RELAY_LOCK})
+        wait_for(lambda: relay_waits_holding_its_lock(world.engine), "A's relay to publish, then wait")
+        assert world.stream() == Counter(first)
         for _ in range(3):
             assert world.actions.report(a).status_code == 201
         process_a.kill()

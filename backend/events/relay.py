@@ -5,18 +5,28 @@ processes run one each), so the bus receives events in outbox order. If the
 bus fails mid-batch the batch is not marked and is published again later;
 readers drop repeats by `outbox_id`.
 
-The relay sleeps until there is something to publish. A commit in this process
-that wrote outbox rows wakes it at once (never its own commits, which only mark
-rows published: waking on those made an idle relay spin). On PostgreSQL a
-trigger (migration 0005) also NOTIFYs every process's relay of new rows, which
-the relay LISTENs for on a connection of its own. A poll catches the rest: rows
-left by a crashed process, or committed while the LISTEN connection was down.
+With several processes on PostgreSQL, one relay leads: the one whose LISTEN
+connection holds the leader's advisory lock. The others stand by, trying
+for the lock every few seconds, so when the leader's process dies (and its
+connection with it) another takes over. Standing by, a relay does nothing:
+rounds that found the lock taken cost as much as the leader's own. The lock
+per round stays, for the moment a leader lost its connection mid-round.
+
+The leader sleeps until there is something to publish. A commit in its
+process that wrote outbox rows wakes it at once (never its own commits, which
+only mark rows published: waking on those made an idle relay spin), and a
+trigger (migration 0005) NOTIFYs it of every other process's. A poll catches
+the rest: rows left by a crashed process, or committed while it was not
+listening. Under load a round starts at most every MIN_ROUND_SECONDS, so one
+round publishes what many commits wrote.
 """
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -30,11 +40,19 @@ from backend.models import OutboxEvent
 
 log = logging.getLogger(__name__)
 RELAY_LOCK = 0x5EED_0B0C  # an arbitrary, fixed key for pg_try_advisory_xact_lock
+LEADER_LOCK = 0x5EED_0B0D  # held by the leading relay's LISTEN connection
+# The LISTEN connection's name in pg_stat_activity, followed by the process id: which process leads.
+APPLICATION_NAME = "command-centre relay"
+# A standing-by relay tries for the leader's lock this often: how long events wait after a leader died.
+STANDBY_SECONDS = 2.0
 BATCH = 500
 # The channel the outbox trigger of migration 0005 notifies (a migration keeps its own copy of the name).
 CHANNEL = "command_centre_outbox"
 # Woken by commits, the relay still polls this often as a fallback.
 POLL_SECONDS = 0.5
+# Rounds start at most this often: under load, one round publishes what many commits wrote (a round per
+# report cost more than the report), while a lone change after a quiet spell still goes out at once.
+MIN_ROUND_SECONDS = 0.02
 # After a failure (bus or database down) wait before retrying, doubling from
 # the first to the cap so a long outage does not flood the log.
 FIRST_BACKOFF_SECONDS = 0.5
@@ -50,13 +68,15 @@ LISTEN_CONNECT_ARGS = {"autocommit": True, "connect_timeout": 5, "keepalives": 1
 class Relay:
     def __init__(self, sessions: sessionmaker[Session], bus: EventBus,
                  on_published: Callable[[str, dict], None] = lambda event_id, event: None,
-                 poll_seconds: float = POLL_SECONDS):
+                 poll_seconds: float = POLL_SECONDS, min_round_seconds: float = MIN_ROUND_SECONDS):
         """`on_published(id, event)` runs after each publish (e.g. a live push to screens)."""
         self._sessions = sessions
         self._bus = bus
         self._on_published = on_published
         self._poll_seconds = poll_seconds
+        self._min_round_seconds = min_round_seconds
         self.wake = threading.Event()
+        self.leading = threading.Event()
         event.listen(sessions, "after_commit", self._after_commit)
 
     def _after_commit(self, session: Session) -> None:
@@ -90,9 +110,14 @@ class Relay:
         """Publish whenever woken, and at least every poll, until `stop` (seen at the next wake or poll)."""
         listener = self._start_listener(stop)
         backoff = FIRST_BACKOFF_SECONDS
+        round_started = -self._min_round_seconds
         while not stop.is_set():
             self.wake.wait(self._poll_seconds)
+            stop.wait(round_started + self._min_round_seconds - time.monotonic())
+            round_started = time.monotonic()
             self.wake.clear()
+            if not self.leading.is_set():
+                continue
             try:
                 while self.publish_pending() == BATCH:
                     pass
@@ -105,10 +130,12 @@ class Relay:
             listener.join()  # so a stopped relay has closed its LISTEN connection too
 
     def _start_listener(self, stop: threading.Event) -> threading.Thread | None:
-        """On PostgreSQL, LISTEN in a thread of its own; SQLite has no NOTIFY (nor other processes to hear)."""
+        """On PostgreSQL, vie for the lead and LISTEN in a thread of its own; SQLite has no NOTIFY (nor other
+        processes to hear or to lead)."""
         with self._sessions() as session:
             url = session.get_bind().url
         if url.get_backend_name() != "postgresql":
+            self.leading.set()
             return None
         libpq_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
         listener = threading.Thread(target=self._listen, args=(libpq_url, stop), name="relay-listen", daemon=True)
@@ -116,20 +143,36 @@ class Relay:
         return listener
 
     def _listen(self, libpq_url: str, stop: threading.Event) -> None:
-        """Wake the relay on each notification until `stop`, reconnecting with back-off when the link drops."""
+        """Lead and wake the relay on each notification until `stop`, reconnecting with back-off when the
+        link drops."""
         backoff = FIRST_BACKOFF_SECONDS
         while not stop.is_set():
             try:
-                with psycopg.connect(libpq_url, **LISTEN_CONNECT_ARGS) as connection:
-                    connection.execute(f"LISTEN {CHANNEL}")
+                with psycopg.connect(libpq_url, application_name=f"{APPLICATION_NAME} {os.getpid()}",
+                                     **LISTEN_CONNECT_ARGS) as connection:
                     backoff = FIRST_BACKOFF_SECONDS
+                    if not self._take_the_lead(connection, stop):
+                        return
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    self.leading.set()
                     self.wake.set()  # rows committed while nobody listened: publish them now, not at the poll
-                    self._wake_on_notifications(connection, stop)
+                    try:
+                        self._wake_on_notifications(connection, stop)
+                    finally:
+                        self.leading.clear()
             except psycopg.Error as error:
                 reason = str(error).strip().partition("\n")[0]
                 log.warning("relay cannot LISTEN (%s); polling only, reconnecting in %.1f s", reason, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    @staticmethod
+    def _take_the_lead(connection: psycopg.Connection, stop: threading.Event) -> bool:
+        """Wait until this connection holds the leader's lock (True), or until `stop` (False)."""
+        while not connection.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()[0]:
+            if stop.wait(STANDBY_SECONDS):
+                return False
+        return True
 
     def _wake_on_notifications(self, connection: psycopg.Connection, stop: threading.Event) -> None:
         while not stop.is_set():
