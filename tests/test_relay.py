@@ -1,7 +1,7 @@
 """What wakes the relay: commits that wrote outbox rows (never its own), on PostgreSQL a NOTIFY from any
 process, and otherwise only its poll; and the migration that installs the NOTIFY trigger."""
 import threading
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -13,6 +13,7 @@ from sqlalchemy import insert, select, text
 from backend.config import Config
 from backend.db import make_engine, session_factory
 from backend.events.memory_bus import MemoryBus
+from backend.events import relay as relay_module
 from backend.events.relay import CHANNEL, Relay
 from backend.intake import ReportIn, submit_reports
 from backend.locator import GridLocator
@@ -168,6 +169,25 @@ def test_the_relay_listens_again_when_its_connection_is_cut(pg_engines):
                  "the relay to LISTEN again and go idle")
         write_outbox_row(other)
         wait_for(lambda: bus.read_after(None).events, "the relay to publish the row", DEADLINE)
+
+
+def test_one_relay_leads_and_a_standby_takes_over_when_it_stops(pg_engines, monkeypatch):
+    """Of two processes' relays the first leads and publishes; the other does nothing until the leader is
+    gone (its LISTEN connection closed), then leads and publishes."""
+    monkeypatch.setattr(relay_module, "STANDBY_SECONDS", 0.05)
+    bus = MemoryBus(100)
+    leader, standby = (CountingRelay(session_factory(engine), bus, poll_seconds=3600) for engine in pg_engines)
+    with ExitStack() as leading:
+        leading.enter_context(running(leader))
+        wait_for(leader.leading.is_set, "the first relay to lead")
+        with running(standby):
+            write_outbox_row(pg_engines[1])
+            wait_for(lambda: len(bus.read_after(None).events) == 1, "the leader to publish", DEADLINE)
+            assert not standby.leading.is_set() and standby.cycles == 0  # stood by: not one round
+            leading.close()
+            wait_for(standby.leading.is_set, "the standby to take the lead", DEADLINE)
+            write_outbox_row(pg_engines[0])
+            wait_for(lambda: len(bus.read_after(None).events) == 2, "the new leader to publish", DEADLINE)
 
 
 def notify_triggers(engine) -> list[str]:

@@ -52,7 +52,7 @@ CHANNEL = "command_centre_outbox"
 POLL_SECONDS = 0.5
 # Rounds start at most this often: under load, one round publishes what many commits wrote (a round per
 # report cost more than the report), while a lone change after a quiet spell still goes out at once.
-MIN_ROUND_SECONDS = 0.02
+MIN_ROUND_SECONDS = 0.01
 # After a failure (bus or database down) wait before retrying, doubling from
 # the first to the cap so a long outage does not flood the log.
 FIRST_BACKOFF_SECONDS = 0.5
