@@ -70,6 +70,16 @@ def postgres_url():
 
 
 @pytest.fixture
+def pg_city(postgres_url):
+    """Sessions on the small city (seed 1) in a fresh PostgreSQL database."""
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    seed_city(engine, "small", 1, NOW, demo_users=True)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
 def private_redis(tmp_path):
     """A redis-server of this test's own on a free port (it may be killed and restarted; never the shared one)."""
     from tests.servers import RedisServer

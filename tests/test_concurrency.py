@@ -2,29 +2,16 @@
 import threading
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import func, select
 
 from backend.config import Config
-from backend.db import make_engine, session_factory
-from backend.migrate import upgrade
 from backend.models import Case, CaseEvent, Grid
 from backend.scope import Scope
-from backend.seed import seed_city
 from backend.workflow import Actor, Conflict, NotAllowed, WorkflowError, perform
 from tests.conftest import NOW
 
 CONFIG = Config()
 RACERS = 8
-
-
-@pytest.fixture
-def pg_city(postgres_url):
-    engine = make_engine(postgres_url)
-    upgrade(engine)
-    seed_city(engine, "small", 1, NOW, demo_users=True)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def race(sessions, case_id: int, action: str, params_for, expected_version: int | None) -> list:

@@ -6,31 +6,18 @@ import shapely
 from sqlalchemy import event, func, select
 
 from backend.config import Config
-from backend.db import make_engine, session_factory
 from backend.intake import ReportIn
 from backend.intake_batcher import IntakeBatcher
 from backend.locator import GridLocator
-from backend.migrate import upgrade
 from backend.models import Case, Category, Grid, Report
-from backend.seed import seed_city
-from tests.conftest import NOW
 from tests.servers import wait_for
 
 CONFIG = Config()
 
 
-@pytest.fixture
-def pg_sessions(postgres_url):
-    engine = make_engine(postgres_url)
-    upgrade(engine)
-    seed_city(engine, "small", 1, NOW, demo_users=True)
-    yield session_factory(engine)
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def sessions(request):
-    return request.getfixturevalue("city_sessions" if request.param == "sqlite" else "pg_sessions")
+    return request.getfixturevalue("city_sessions" if request.param == "sqlite" else "pg_city")
 
 
 @pytest.fixture
