@@ -1,16 +1,19 @@
 """Probable duplicates: a new report of the same category near an open case, recently.
 
-Candidates for a whole batch come from one query; a bucket index (cells as
-wide as the radius) then finds each report's neighbours without comparing
-every pair.
+Reports are sorted into cells as wide as the radius; the candidates for a
+batch are the open cases of the same category in the 3x3 cells around each
+report's, read through the index on category, time and place (a few queries
+for a large batch), and each report's nearest is then found among those of
+its own cells without comparing every pair.
 """
 from __future__ import annotations
 
 import math
 from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from backend.models import OPEN_STATES, Case, case_number
@@ -27,11 +30,19 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
-# Built once: every report asks, and composing a statement costs more than running it.
-_CANDIDATES = select(Case.id, Case.category_id, Case.lon, Case.lat, Case.created_at).where(
-    Case.category_id.in_(bindparam("categories", expanding=True)), Case.state.in_(OPEN_STATES),
-    Case.merged_into_id.is_(None), Case.created_at >= bindparam("since"),
-    Case.lon.between(bindparam("west"), bindparam("east")), Case.lat.between(bindparam("south"), bindparam("north")))
+# Cells read per query: an OR of more boxes costs PostgreSQL more to plan than to run.
+CELLS_PER_QUERY = 50
+
+
+@lru_cache(maxsize=CELLS_PER_QUERY)
+def _candidates(cells: int):
+    """Open recent cases of a category within a box, for each of `cells` boxes (built once per count: composing
+    a statement costs more than running it)."""
+    boxes = [and_(Case.category_id == bindparam(f"category{i}"), Case.created_at >= bindparam("since"),
+                  Case.lon.between(bindparam(f"west{i}"), bindparam(f"east{i}")),
+                  Case.lat.between(bindparam(f"south{i}"), bindparam(f"north{i}"))) for i in range(cells)]
+    return select(Case.id, Case.category_id, Case.lon, Case.lat, Case.created_at).where(
+        Case.state.in_(OPEN_STATES), Case.merged_into_id.is_(None), or_(*boxes))
 
 
 class DuplicateFinder:
@@ -46,15 +57,19 @@ class DuplicateFinder:
         self._created: dict[int, datetime] = {}  # case id -> creation time, of every candidate
         if not points or radius_m <= 0:
             return
-        margin = self._cell
-        lons, lats = [p[1] for p in points], [p[2] for p in points]
-        rows = session.connection().execute(_CANDIDATES, {
-            "categories": list({p[0] for p in points}), "since": now - timedelta(hours=window_hours),
-            "west": min(lons) - margin, "east": max(lons) + margin,
-            "south": min(lats) - margin, "north": max(lats) + margin})
-        for case_id, category_id, lon, lat, created_at in rows:
-            self._buckets[self._key(category_id, lon, lat)].append((lon, lat, case_id))
-            self._created[case_id] = created_at
+        cells = sorted({self._key(*point) for point in points})
+        for start in range(0, len(cells), CELLS_PER_QUERY):
+            chunk = cells[start:start + CELLS_PER_QUERY]
+            params = {"since": now - timedelta(hours=window_hours)}
+            for i, (category_id, x, y) in enumerate(chunk):
+                params.update({f"category{i}": category_id, f"west{i}": (x - 1) * self._cell,
+                               f"east{i}": (x + 2) * self._cell, f"south{i}": (y - 1) * self._cell,
+                               f"north{i}": (y + 2) * self._cell})
+            for case_id, category_id, lon, lat, created_at in session.connection().execute(_candidates(len(chunk)),
+                                                                                          params):
+                if case_id not in self._created:  # the boxes of neighbouring cells overlap
+                    self._buckets[self._key(category_id, lon, lat)].append((lon, lat, case_id))
+                    self._created[case_id] = created_at
 
     def number(self, case_id: int) -> str:
         """The case number of a candidate (made only for the few that are found: a batch has thousands)."""

@@ -240,8 +240,8 @@ class Case(GridPlaced, Base):
         CheckConstraint(_one_of("urgency", URGENCIES), name="urgency"),
         CheckConstraint(_one_of("card", CARDS), name="card"),
         CheckConstraint(_one_of("channel", CHANNELS), name="channel"),
-        # Duplicate search: recent cases of one category (backend.duplicates).
-        Index("ix_case_file_category_created", "category_id", "created_at"),
+        # Duplicate search: recent cases of one category near a point (backend.duplicates).
+        Index("ix_case_file_category_created_place", "category_id", "created_at", "lon", "lat"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
