@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, TypeDecorator, UniqueConstraint, false)
+                        MetaData, String, Table, Text, TypeDecorator, UniqueConstraint, false, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 GRID_LEVELS = (0, 1, 2, 3)  # city, district/street, community, unit grid
@@ -349,14 +349,20 @@ class OutboxEvent(GridPlaced, Base):
     """
 
     __tablename__ = "outbox_event"
+    __table_args__ = (
+        # What is left to publish (the relay, every few ms) apart from what is published (the stream's catch-up).
+        Index("ix_outbox_event_unpublished", "id", postgresql_where=text("published_at IS NULL"),
+              sqlite_where=text("published_at IS NULL")),
+        Index("ix_outbox_event_published_at", "published_at", postgresql_where=text("published_at IS NOT NULL"),
+              sqlite_where=text("published_at IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(40))  # e.g. "case.collect", "case.dispatch"
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
     payload: Mapped[str] = mapped_column(Text)  # JSON
-    # NULL until the relay has published the row; indexed so "what is left to publish" stays cheap.
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # NULL until the relay has published the row
 
 
 class ApiToken(Base):
