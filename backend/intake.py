@@ -104,8 +104,10 @@ def _check(report: ReportIn, category: Row | None, grid_id: int | None) -> None:
 
 
 def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocator, now: datetime, config: Config,
-                   actor_name: str = SYSTEM_ACTOR, submitted_by_id: int | None = None) -> list[Submitted]:
-    """Open a case in state `collected` for each acceptable report (flushed, not committed).
+                   actor_name: str = SYSTEM_ACTOR, submitted_by_id: int | None = None,
+                   urgency: str | None = None) -> list[Submitted]:
+    """Open a case in state `collected` for each acceptable report (flushed, not committed), with the
+    category's urgency unless `urgency` is given (an emergency report from the field).
 
     Refused reports are answered, not raised, so one bad report in an offline
     batch does not stop the others. Reports in one batch are checked for
@@ -140,7 +142,7 @@ def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocat
             continue
         duplicate = finder.nearest(category.id, report.lon, report.lat) if grid_id else None
         cases.append({"state": "collected", "channel": report.channel, "description": report.description,
-                      "category_id": category.id, "urgency": category.urgency, "lon": report.lon, "lat": report.lat,
+                      "category_id": category.id, "urgency": urgency or category.urgency, "lon": report.lon, "lat": report.lat,
                       "address": report.address, "created_at": now, "updated_at": now,
                       "handling_level": category.handling_level, "duplicate_of_id": duplicate, "version": 1,
                       "card": "none", "escalations": 0, **locator.placement(grid_id).columns()})

@@ -14,16 +14,14 @@ e.g. the database being down, reaches each request as its own exception).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.config import Config
 from backend.intake import SYSTEM_ACTOR, ReportIn, Submitted, submit_reports
 from backend.locator import GridLocator
-from backend.models import Case
 
 
 @dataclass
@@ -87,11 +85,7 @@ class IntakeBatcher:
         with self._sessions() as session:
             for (actor_name, submitted_by_id, urgency), group in by_submitter.items():
                 submitted = submit_reports(session, [w.report for w in group], self._locator, now, self._config,
-                                           actor_name=actor_name, submitted_by_id=submitted_by_id)
-                created = [s.case_id for s in submitted if s.status == "created"]
-                if urgency is not None and created:
-                    session.execute(update(Case).where(Case.id.in_(created)).values(urgency=urgency))
-                    submitted = [replace(s, urgency=urgency) if s.status == "created" else s for s in submitted]
+                                           actor_name=actor_name, submitted_by_id=submitted_by_id, urgency=urgency)
                 results.update(zip(map(id, group), submitted))
             session.commit()
         for waiting in batch:

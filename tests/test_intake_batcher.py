@@ -1,4 +1,5 @@
 """Single reports arriving together are written together (group commit), each answered as if alone."""
+import json
 import threading
 
 import pytest
@@ -9,7 +10,7 @@ from backend.config import Config
 from backend.intake import ReportIn
 from backend.intake_batcher import IntakeBatcher
 from backend.locator import GridLocator
-from backend.models import Case, Category, Grid, Report
+from backend.models import Case, Category, Grid, OutboxEvent, Report
 from tests.servers import wait_for
 
 CONFIG = Config()
@@ -97,7 +98,10 @@ def test_each_report_keeps_its_submitter_and_urgency(batcher, sessions, report):
         cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_([r.case_id for r in results])))}
         submitters = dict(session.execute(select(Report.case_id, Report.submitted_by_id)).all())
         actors = [cases[r.case_id].events[0].actor_name for r in results]
+        announced = dict(session.execute(select(OutboxEvent.case_id, OutboxEvent.payload)).all())
     assert [cases[r.case_id].urgency for r in results] == [default_urgency, "critical", default_urgency]
+    assert [json.loads(announced[r.case_id])["urgency"] for r in results] == [default_urgency, "critical",
+                                                                                default_urgency]  # live screens too
     assert [r.urgency for r in results] == [default_urgency, "critical", default_urgency]
     assert [submitters[r.case_id] for r in results] == [1, 2, 1]
     assert actors == ["ann", "bob", "ann"]
