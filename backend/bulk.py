@@ -3,7 +3,9 @@
 PostgreSQL takes COPY at about four times the rate of multi-row INSERTs here
 (12,000 vs 3,200 reports/s of three rows each, benchmarks/ingest.py), so it
 gets COPY, with ids reserved from the table's sequence when the caller needs
-them; SQLite gets batched INSERTs.
+them; SQLite gets batched INSERTs. A few rows for several tables at once (a
+handful of single reports) go to PostgreSQL in one round trip, pipelined,
+instead of one per table.
 """
 from __future__ import annotations
 
@@ -45,6 +47,22 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
         return
     for start in range(0, len(rows), BATCH):
         connection.execute(insert(table), rows[start:start + BATCH])
+
+
+def insert_rows_into(connection: Connection, writes: list[tuple[Table, list[dict]]]) -> None:
+    """Write rows into several tables, in order (each table's rows all with the same keys)."""
+    if connection.dialect.name != "postgresql" or any(_copying(connection, rows) for _, rows in writes):
+        for table, rows in writes:
+            insert_rows(connection, table, rows)
+        return
+    driver = connection.connection.driver_connection
+    with driver.pipeline(), driver.cursor() as cursor:  # sent together; errors are raised as the block ends
+        for table, rows in writes:
+            if rows:
+                columns = list(rows[0])
+                cursor.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                                   f"VALUES ({', '.join(['%s'] * len(columns))})",
+                                   [[_naive_utc(row[column]) for column in columns] for row in rows])
 
 
 def insert_returning_ids(connection: Connection, table: Table, rows: list[dict]) -> list[int]:

@@ -18,12 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
-from backend.bulk import insert_returning_ids, insert_rows
+from backend.bulk import insert_returning_ids, insert_rows_into
 from backend.config import Config
 from backend.duplicates import DuplicateFinder
 from backend.locator import GridLocator
 from backend.events import outbox
-from backend.models import CHANNELS, PLACEMENT_COLUMNS, Case, CaseEvent, Category, Report, case_number
+from backend.models import CHANNELS, PLACEMENT_COLUMNS, Case, CaseEvent, Category, OutboxEvent, Report, case_number
 
 SYSTEM_ACTOR = "system"
 
@@ -151,21 +151,22 @@ def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocat
     if cases:
         connection = session.connection()
         ids = insert_returning_ids(connection, Case.__table__, cases)
-        insert_rows(connection, Report.__table__, [
-            {"channel": report.channel, "received_at": now, "category_id": category.id,
-             "submitted_by_id": submitted_by_id, "case_id": case_id,
-             **report.model_dump(exclude={"category_code", "channel"}),
-             **{k: row[k] for k in PLACEMENT_COLUMNS}}
-            for case_id, (_, report, category), row in zip(ids, accepted, cases)])
-        insert_rows(connection, CaseEvent.__table__, [
-            {"case_id": case_id, "at": now, "actor_name": actor_name, "action": "collect", "from_state": None,
-             "to_state": "collected", "note": report.channel}
-            for case_id, (_, report, _category) in zip(ids, accepted)])
+        report_rows = [{"channel": report.channel, "received_at": now, "category_id": category.id,
+                        "submitted_by_id": submitted_by_id, "case_id": case_id,
+                        **report.model_dump(exclude={"category_code", "channel"}),
+                        **{k: row[k] for k in PLACEMENT_COLUMNS}}
+                       for case_id, (_, report, category), row in zip(ids, accepted, cases)]
+        event_rows = [{"case_id": case_id, "at": now, "actor_name": actor_name, "action": "collect",
+                       "from_state": None, "to_state": "collected", "note": report.channel}
+                      for case_id, (_, report, _category) in zip(ids, accepted)]
         grid_names = {grid: (locator.names[grid].name, locator.names[grid].name_en)
                       for row in cases for grid in (row["community_id"], row["grid_id"]) if grid is not None}
-        outbox.record_new_cases(session, [{"id": case_id, "number": case_number(now, case_id), **row}
-                                          for case_id, row in zip(ids, cases)],
-                                {c.id: (c.name, c.name_en) for c in categories.values()}, grid_names, now, actor_name)
+        outbox_rows = outbox.new_case_rows(session, [{"id": case_id, "number": case_number(now, case_id), **row}
+                                                     for case_id, row in zip(ids, cases)],
+                                           {c.id: (c.name, c.name_en) for c in categories.values()}, grid_names,
+                                           now, actor_name)
+        insert_rows_into(connection, [(Report.__table__, report_rows), (CaseEvent.__table__, event_rows),
+                                      (OutboxEvent.__table__, outbox_rows)])
         for case_id, (index, _, _), row in zip(ids, accepted, cases):
             duplicate = row["duplicate_of_id"]
             results[index] = Submitted("created", case_id, case_number(now, case_id), row["grid_id"], row["urgency"],

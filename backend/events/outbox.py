@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from backend.bulk import insert_rows
 from backend.models import PLACEMENT_COLUMNS, Case, Category, Grid, OutboxEvent
 
 CASE_FIELDS = ("state", "version", "urgency", "card", "category_id", *PLACEMENT_COLUMNS)
@@ -75,9 +74,9 @@ def record_case(session: Session, case: Case, action: str, at: datetime, actor: 
     session.info[WROTE_OUTBOX] = True
 
 
-def record_new_cases(session: Session, cases: list[dict], categories: Names, grids: Names, at: datetime,
-                     actor: str) -> None:
-    """Cases just opened by intake (dicts and names as in `_payloads`, which intake has at hand): one bulk write."""
-    insert_rows(session.connection(), OutboxEvent.__table__,
-                [_row(p, at) for p in _payloads(cases, categories, grids, "collect", at, actor)])
+def new_case_rows(session: Session, cases: list[dict], categories: Names, grids: Names, at: datetime,
+                  actor: str) -> list[dict]:
+    """The outbox rows of cases just opened by intake (dicts and names as in `_payloads`, which intake has at
+    hand), for intake to write with its own rows; the session counts as having written them."""
     session.info[WROTE_OUTBOX] = True
+    return [_row(p, at) for p in _payloads(cases, categories, grids, "collect", at, actor)]
