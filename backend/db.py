@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 # A pooled PostgreSQL connection idle longer than this is pinged before use (`_ping_if_idle`).
 PING_IDLE_SECONDS = 1.0
+# The execution option that makes SQLite begin a transaction holding the write lock (`begin_writing`).
+WRITING = "command_centre_writing"
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -57,7 +59,17 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
 
 
 def _begin_sqlite(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITING) else "BEGIN")
+
+
+def begin_writing(session: Session) -> None:
+    """Begin the session's transaction as one that will write (call it before the first statement).
+
+    On SQLite a transaction that reads and then writes fails with "database is locked", whatever the busy
+    timeout, when another connection committed in between: its snapshot is out of date. Taking the write
+    lock at the start (BEGIN IMMEDIATE) makes it wait for the other writer instead. PostgreSQL needs nothing.
+    """
+    session.connection(execution_options={WRITING: True})
 
 
 def make_engine(url: str) -> Engine:

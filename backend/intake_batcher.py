@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.config import Config
+from backend.db import begin_writing
 from backend.intake import SYSTEM_ACTOR, ReportIn, Submitted, submit_reports
 from backend.locator import GridLocator
 
@@ -83,6 +84,7 @@ class IntakeBatcher:
         now = datetime.now(timezone.utc)
         results = {}
         with self._sessions() as session:
+            begin_writing(session)
             for (actor_name, submitted_by_id, urgency), group in by_submitter.items():
                 submitted = submit_reports(session, [w.report for w in group], self._locator, now, self._config,
                                            actor_name=actor_name, submitted_by_id=submitted_by_id, urgency=urgency)

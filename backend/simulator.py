@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.config import Config
+from backend.db import begin_writing
 from backend.intake import ReportIn, submit_report
 from backend.locator import GridLocator
 from backend.models import Category, Grid
@@ -71,6 +72,7 @@ class Simulator:
     def step(self, now: datetime) -> str:
         """Submit one report; returns the new case's number."""
         with self._sessions() as session:
+            begin_writing(session)
             case = submit_report(session, self.make_report(), self._locator, now, self._config,
                                  actor_name="simulator")
             session.commit()

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.config import Config
+from backend.db import begin_writing
 from backend.models import Case, CaseEvent, Category, Grid
 from backend.scope import Scope
 from backend.workflow import SYSTEM, Actor, WorkflowError, card_for, perform
@@ -94,6 +95,7 @@ def run(sessions: sessionmaker[Session], config: Config, stop: threading.Event) 
     while not stop.wait(config.sweep_seconds):
         try:
             with sessions() as session:
+                begin_writing(session)
                 result = sweep(session, datetime.now(timezone.utc), config)
                 session.commit()
             if result.cards or result.escalated:

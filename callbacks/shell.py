@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, no_update
 
+from backend.db import begin_writing
 from backend.i18n import LANGUAGES
 from backend.models import User
 from callbacks.common import session, user
@@ -43,6 +44,7 @@ def register(app) -> None:
         if language not in LANGUAGES or language == user().language:
             return no_update
         with session() as s:
+            begin_writing(s)
             s.get(User, user().id).language = language
             s.commit()
         return pathname or "/wall"

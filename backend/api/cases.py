@@ -11,6 +11,7 @@ from backend.api import context
 from backend.api.case_views import detail, page
 from backend.api.registry import endpoint
 from backend.api.schemas import MAX_ID, ActionBody, CaseDetail, CasePage, CasePath, CaseQuery
+from backend.db import begin_writing
 from backend.grids import scoped_grid
 from backend.models import PLACEMENT_COLUMNS, Case, Category, case_id_from_number
 from backend.scope import Scope
@@ -82,6 +83,7 @@ def _action_view(action: str) -> Callable[..., CaseDetail]:
     def act(path: CasePath, body: ActionBody) -> CaseDetail:
         actor = context.actor()
         with context.session() as session:
+            begin_writing(session)
             perform(session, actor, path.case_id, action, body.params.model_dump(exclude_unset=True),
                     context.now(), context.config(), expected_version=body.version)
             session.commit()

@@ -6,6 +6,7 @@ from pydantic import ValidationError
 from backend.api import case_views, context
 from backend.api.errors import invalid
 from backend.api.registry import endpoint
+from backend.db import begin_writing
 from backend.api.schemas import BatchIn, BatchItem, BatchOut, BatchResult, GridRef, ReportCreated
 from backend.intake import ReportIn, Submitted, submit_reports
 
@@ -68,6 +69,7 @@ def create_batch(body: BatchIn) -> BatchOut:
     valid = [item for item in items if isinstance(item, BatchItem)]
     actor = context.actor()
     with context.session() as session:
+        begin_writing(session)
         submitted = iter(submit_reports(session, valid, context.locator(), context.now(), context.config(),
                                         actor_name=actor.name, submitted_by_id=actor.user_id))
         session.commit()

@@ -34,6 +34,7 @@ import psycopg
 from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.db import begin_writing
 from backend.events import outbox
 from backend.events.bus import EventBus
 from backend.models import OutboxEvent
@@ -92,6 +93,7 @@ class Relay:
     def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; answers how many."""
         with self._sessions() as session:
+            begin_writing(session)
             if not self._locked(session):
                 return 0
             rows = session.execute(select(OutboxEvent.id, OutboxEvent.payload)
