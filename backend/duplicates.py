@@ -58,19 +58,23 @@ class DuplicateFinder:
         self._created: dict[int, datetime] = {}  # case id -> creation time, of every candidate
         if not points or radius_m <= 0:
             return
+        since = now - timedelta(hours=window_hours)
         cells = sorted({self._key(*point) for point in points})
         for start in range(0, len(cells), CELLS_PER_QUERY):
-            chunk = cells[start:start + CELLS_PER_QUERY]
-            params = {"since": now - timedelta(hours=window_hours)}
-            for i, (category_id, x, y) in enumerate(chunk):
-                params.update({f"category{i}": category_id, f"west{i}": (x - 1) * self._cell,
-                               f"east{i}": (x + 2) * self._cell, f"south{i}": (y - 1) * self._cell,
-                               f"north{i}": (y + 2) * self._cell})
-            for case_id, category_id, lon, lat, created_at, state, merged_into in session.connection().execute(
-                    _candidates(len(chunk)), params):
-                if state in OPEN_STATES and merged_into is None and case_id not in self._created:  # boxes overlap
-                    self._buckets[self._key(category_id, lon, lat)].append((lon, lat, case_id))
-                    self._created[case_id] = created_at
+            self._read(session, cells[start:start + CELLS_PER_QUERY], since)
+
+    def _read(self, session: Session, cells: list[tuple[int, int, int]], since: datetime) -> None:
+        """Keep the open cases since `since` in the 3x3 cells around each of `cells` (category, x, y)."""
+        params = {"since": since}
+        for i, (category_id, x, y) in enumerate(cells):
+            params.update({f"category{i}": category_id, f"west{i}": (x - 1) * self._cell,
+                           f"east{i}": (x + 2) * self._cell, f"south{i}": (y - 1) * self._cell,
+                           f"north{i}": (y + 2) * self._cell})
+        for case_id, category_id, lon, lat, created_at, state, merged_into in session.connection().execute(
+                _candidates(len(cells)), params):
+            if state in OPEN_STATES and merged_into is None and case_id not in self._created:  # boxes overlap
+                self._buckets[self._key(category_id, lon, lat)].append((lon, lat, case_id))
+                self._created[case_id] = created_at
 
     def number(self, case_id: int) -> str:
         """The case number of a candidate (made only for the few that are found: a batch has thousands)."""
