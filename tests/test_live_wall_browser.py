@@ -129,7 +129,9 @@ def test_a_wall_that_lost_its_link_applies_what_it_missed_once_and_in_order(live
     newest_first = [page.locator(f"#wall-cases .ag-row[row-index='{i}']") for i in range(3)]
     for row, number in zip(newest_first, reversed(numbers)):
         expect(row).to_contain_text(number)
-    assert traffic == ["/api/v1/events"]  # what was missed, not the whole wall again
+    # What was missed, never the whole wall again. Two catch-ups may overlap (a push can arrive before the
+    # reconnection is handled, and both ask: seen once in CI); the rows above show each event applied once.
+    assert traffic and set(traffic) == {"/api/v1/events"}
     # Going offline makes the browser log failed requests; nothing else may fail.
     assert [e for e in page.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
 
