@@ -79,6 +79,12 @@ def pg_city(postgres_url):
     engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def city_on_each_database(request):
+    """Sessions on the small city, once on SQLite and once on PostgreSQL."""
+    return request.getfixturevalue("city_sessions" if request.param == "sqlite" else "pg_city")
+
+
 @pytest.fixture
 def private_redis(tmp_path):
     """A redis-server of this test's own on a free port (it may be killed and restarted; never the shared one)."""

@@ -18,9 +18,9 @@ CONFIG = Config()
 EAST_45_M = 0.0005  # degrees of longitude, about 45 m at Zhengzhou's latitude
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sessions(request):
-    return request.getfixturevalue("city_sessions" if request.param == "sqlite" else "pg_city")
+@pytest.fixture
+def sessions(city_on_each_database):
+    return city_on_each_database
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from tests.servers import wait_for
 CONFIG = Config()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sessions(request):
-    return request.getfixturevalue("city_sessions" if request.param == "sqlite" else "pg_city")
+@pytest.fixture
+def sessions(city_on_each_database):
+    return city_on_each_database
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_a_refused_report_does_not_stop_the_others(batcher, report):
     assert [r.status for r in results] == ["created", "refused"] and results[1].error.field == "lon/lat"
 
 
-@pytest.mark.parametrize("sessions", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("city_on_each_database", ["postgresql"], indirect=True)
 def test_a_report_the_database_rejects_fails_alone(batcher, sessions, report):
     """PostgreSQL refuses text with a NUL character (the API refuses it earlier, at the edge; SQLite stores
     it): the batch's transaction fails, and the batcher writes its reports one by one, so only that request
