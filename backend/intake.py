@@ -142,8 +142,8 @@ def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocat
             continue
         duplicate = finder.nearest(category.id, report.lon, report.lat) if grid_id else None
         cases.append({"state": "collected", "channel": report.channel, "description": report.description,
-                      "category_id": category.id, "urgency": urgency or category.urgency, "lon": report.lon, "lat": report.lat,
-                      "address": report.address, "created_at": now, "updated_at": now,
+                      "category_id": category.id, "urgency": urgency or category.urgency, "lon": report.lon,
+                      "lat": report.lat, "address": report.address, "created_at": now, "updated_at": now,
                       "handling_level": category.handling_level, "duplicate_of_id": duplicate, "version": 1,
                       "card": "none", "escalations": 0, **locator.placement(grid_id).columns()})
         accepted.append((len(results), report, category))
