@@ -1,6 +1,6 @@
 """Ingest throughput at Zhengzhou's scale, on SQLite and PostgreSQL (issue 3).
 
-- service: reports/s through backend.intake.submit_reports (validate, locate
+- service: reports/s through backend.cases.intake.submit_reports (validate, locate
   among all unit grids, check duplicates, write case + report + history), fed
   in batches of 500 as the offline-sync endpoint receives them, one
   transaction per batch;
@@ -42,17 +42,17 @@ from sqlalchemy import select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.auth import create_user  # noqa: E402
-from backend.bulk import insert_returning_ids, insert_rows  # noqa: E402
-from backend.config import Config  # noqa: E402
-from backend.db import make_engine, scratch_postgres, session_factory  # noqa: E402
-from backend.intake import submit_reports  # noqa: E402
-from backend.locator import GridLocator  # noqa: E402
-from backend.migrate import upgrade  # noqa: E402
+from backend.accounts.users import create_user  # noqa: E402
+from backend.platform.bulk import insert_returning_ids, insert_rows  # noqa: E402
+from backend.platform.config import Config  # noqa: E402
+from backend.platform.db import make_engine, scratch_postgres, session_factory  # noqa: E402
+from backend.cases.intake import submit_reports  # noqa: E402
+from backend.geo.locator import GridLocator  # noqa: E402
+from backend.platform.migrate import upgrade  # noqa: E402
 from backend.models import Case, CaseEvent, Category, OutboxEvent, Report  # noqa: E402
-from backend.seed import seed_city  # noqa: E402
-from backend.simulator import Simulator  # noqa: E402
-from backend.tokens import issue_token  # noqa: E402
+from backend.demo.seed import seed_city  # noqa: E402
+from backend.demo.simulator import Simulator  # noqa: E402
+from backend.accounts.tokens import issue_token  # noqa: E402
 
 POSTGRES = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 BATCH = 500  # what a handheld's offline queue typically holds after a shift without signal

@@ -6,7 +6,7 @@ PostgreSQL database, with REDIS_URL as the event stream:
 
 - socket: 50 clients scoped to the whole city hold a Socket.IO connection
   over a websocket, in two processes of their own. A producer process opens
-  50 cases a second through backend.intake.submit_report (one transaction
+  50 cases a second through backend.cases.intake.submit_report (one transaction
   each, as every channel does) for 60 s, so each event goes outbox -> relay
   (woken by NOTIFY: the producer is another process) -> Redis stream ->
   the server's follower -> Socket.IO. Latency of a (client, case) pair = the
@@ -74,16 +74,16 @@ import simple_websocket
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.auth import create_user
-from backend.config import Config
-from backend.db import make_engine, scratch_postgres, session_factory
+from backend.accounts.users import create_user
+from backend.platform.config import Config
+from backend.platform.db import make_engine, scratch_postgres, session_factory
 from backend.events.redis_bus import RedisStreamBus
-from backend.intake import submit_report
-from backend.locator import GridLocator
-from backend.migrate import upgrade
-from backend.seed import CITY_CODE, seed_city
-from backend.simulator import Simulator
-from backend.tokens import issue_token
+from backend.cases.intake import submit_report
+from backend.geo.locator import GridLocator
+from backend.platform.migrate import upgrade
+from backend.demo.seed import CITY_CODE, seed_city
+from backend.demo.simulator import Simulator
+from backend.accounts.tokens import issue_token
 
 POSTGRES = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"

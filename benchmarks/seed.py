@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.db import scratch_postgres  # noqa: E402
+from backend.platform.db import scratch_postgres  # noqa: E402
 
 
 def seed_once(url: str, scale: str) -> tuple[float, float, str]:

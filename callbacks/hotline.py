@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from backend.grids import OutOfScope, bounds, children_geojson, feature, scoped_grid
-from backend.intake import ReportIn
+from backend.geo.grids import OutOfScope, bounds, children_geojson, feature, scoped_grid
+from backend.cases.intake import ReportIn
 from backend.models import Case, Category, Grid
 from callbacks.common import centre, now, session, user
 from layouts import hotline as view

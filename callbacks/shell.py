@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dash import Input, Output, State, no_update
 
-from backend.db import begin_writing
-from backend.i18n import LANGUAGES
+from backend.platform.db import begin_writing
+from backend.platform.i18n import LANGUAGES
 from backend.models import User
 from callbacks.common import session, user
 

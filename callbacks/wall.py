@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
-from backend.cases import latest_cases
-from backend.db import one_snapshot
+from backend.cases.queries import latest_cases
+from backend.platform.db import one_snapshot
 from backend.events.catchup import in_flight
-from backend.grids import OutOfScope, bounds, breadcrumb, children_geojson, feature, scoped_grid
+from backend.geo.grids import OutOfScope, bounds, breadcrumb, children_geojson, feature, scoped_grid
 from backend.models import Grid
-from backend.scope import Scope
-from backend.stats import wall_kpis
+from backend.geo.scope import Scope
+from backend.indicators.wall import wall_kpis
 from callbacks.common import centre, now, session, user
 from layouts.wall import KPIS, MAP_COLOURS, kpi_class, state_labels, urgency_labels
 

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 import callbacks
 import layouts
 from backend import api, open311
-from backend.config import Config
-from backend.db import make_engine, session_factory
+from backend.platform.config import Config
+from backend.platform.db import make_engine, session_factory
 from backend.events.bus import EventBus, make_bus
 from backend.events.relay import Relay
-from backend.intake_batcher import IntakeBatcher
-from backend.locator import GridLocator
+from backend.cases.batcher import IntakeBatcher
+from backend.geo.locator import GridLocator
 from dashboard.auth import init_auth
 from dashboard.presence import Presence, make_register
 from dashboard.realtime import Follower, init_realtime

@@ -1,4 +1,4 @@
-"""Login, logout and the gate every request passes: Flask-Login sessions over backend.auth."""
+"""Login, logout and the gate every request passes: Flask-Login sessions over backend.accounts.users."""
 from __future__ import annotations
 
 import time
@@ -10,11 +10,11 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from sqlalchemy.orm import joinedload
 
 from backend.api.context import centre
-from backend.auth import authenticate
-from backend.i18n import LANGUAGES, Translator
+from backend.accounts.users import authenticate
+from backend.platform.i18n import LANGUAGES, Translator
 from backend.models import User
-from backend.scope import Scope
-from backend.tokens import digest, user_for_token
+from backend.geo.scope import Scope
+from backend.accounts.tokens import digest, user_for_token
 
 # Paths anyone may fetch: the login form and static files (no data in them), and Open311,
 # whose GET endpoints the GeoReport v2 convention makes public (POST checks its api_key).
@@ -63,7 +63,7 @@ def load_token_user(sessions, token: str) -> SessionUser | None:
 
 
 def bearer_token(request) -> str | None:
-    """Devices and other systems: `Authorization: Bearer <token>` (see backend.tokens)."""
+    """Devices and other systems: `Authorization: Bearer <token>` (see backend.accounts.tokens)."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return None

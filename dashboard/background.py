@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from backend import sweeper
-from backend.simulator import Simulator
+from backend.cases import sweeper
+from backend.demo.simulator import Simulator
 
 
 def start(centre) -> None:

@@ -15,16 +15,16 @@ import threading
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from backend.auth import UserError, create_user
-from backend.config import Config, ConfigError
-from backend.db import DatabaseUnavailable, check_connection, check_redis, describe, make_engine, session_factory
-from backend.locator import GridLocator
-from backend.migrate import SchemaOutOfDate, current_revision, ensure_schema, head_revision, upgrade
+from backend.accounts.users import UserError, create_user
+from backend.platform.config import Config, ConfigError
+from backend.platform.db import DatabaseUnavailable, check_connection, check_redis, describe, make_engine, session_factory
+from backend.geo.locator import GridLocator
+from backend.platform.migrate import SchemaOutOfDate, current_revision, ensure_schema, head_revision, upgrade
 from backend.models import ROLES
-from backend.seed import DEMO_PASSWORD, SeedError, is_seeded, seed_city
-from backend.citygen.geometry import SCALES
-from backend.simulator import Simulator
-from backend.tokens import issue_token
+from backend.demo.seed import DEMO_PASSWORD, SeedError, is_seeded, seed_city
+from backend.demo.citygen.geometry import SCALES
+from backend.demo.simulator import Simulator
+from backend.accounts.tokens import issue_token
 
 KNOWN_ERRORS = (ConfigError, DatabaseUnavailable, SchemaOutOfDate, SeedError, UserError, OSError)
 DEMO_ACCOUNTS = (("duty", "duty officer, whole city"), ("dispatcher", "dispatcher, whole city"),

@@ -23,7 +23,7 @@ from flask_socketio import SocketIO, emit, join_room
 
 from backend.events.bus import EventBus
 from backend.events.catchup import missed_events
-from backend.locator import GridLocator
+from backend.geo.locator import GridLocator
 from backend.models import PLACEMENT_COLUMNS
 from dashboard.presence import Person, Presence
 

@@ -9,7 +9,7 @@ all sharing REDIS_URL.
 """
 import sys
 
-from backend.config import Config
+from backend.platform.config import Config
 from dashboard import background
 from dashboard.app import create_app
 from dashboard.cli import KNOWN_ERRORS, prepare

@@ -23,13 +23,13 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from backend.config import Config  # noqa: E402
-from backend.db import make_engine, session_factory  # noqa: E402
-from backend.locator import GridLocator  # noqa: E402
-from backend.migrate import upgrade  # noqa: E402
+from backend.platform.config import Config  # noqa: E402
+from backend.platform.db import make_engine, session_factory  # noqa: E402
+from backend.geo.locator import GridLocator  # noqa: E402
+from backend.platform.migrate import upgrade  # noqa: E402
 from backend.models import User  # noqa: E402
-from backend.seed import DEMO_PASSWORD, seed_city  # noqa: E402
-from backend.simulator import Simulator  # noqa: E402
+from backend.demo.seed import DEMO_PASSWORD, seed_city  # noqa: E402
+from backend.demo.simulator import Simulator  # noqa: E402
 from dashboard.app import create_app  # noqa: E402
 
 SHOTS = {"wall.png": (1920, 1080), "wall-1366.png": (1366, 768)}

@@ -9,11 +9,11 @@ import dash_leaflet as dl
 import dash_mantine_components as dmc
 from dash import dcc, html
 
-from backend.i18n import Translator
+from backend.platform.i18n import Translator
 from layouts.wall import EMPTY_MAP, MAP_COLOURS, panel_title
 
 HOTLINE_ROLES = ("admin", "duty_officer", "dispatcher")
-# The same limits as backend.intake.ReportIn, so the fields refuse what intake would.
+# The same limits as backend.cases.intake.ReportIn, so the fields refuse what intake would.
 MAX_LENGTHS = {"phone": 20, "name": 100, "description": 4000, "address": 200}
 PICK_COLOUR = "#f43f5e"
 # As on the wall: above this many polygons permanent labels pile up and fall back to hover tooltips.
@@ -151,7 +151,7 @@ def desk(_, config, options: list[dict], quick: list[dict], grids: dict, frame, 
         ]),
         dcc.Store(id="hotline-frame", data=frame),
         dcc.Store(id="hotline-point", data=None),
-        # The report's client id: a double submit of one call opens one case (see backend.intake).
+        # The report's client id: a double submit of one call opens one case (see backend.cases.intake).
         dcc.Store(id="hotline-token", data=token),
         dcc.Store(id="hotline-focus", data=None),
     ]

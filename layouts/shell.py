@@ -12,7 +12,7 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 from dash_socketio import DashSocketIO
 
-from backend.i18n import LANGUAGES, Translator
+from backend.platform.i18n import LANGUAGES, Translator
 from layouts.hotline import HOTLINE_ROLES
 
 THEME = {

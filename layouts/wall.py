@@ -6,7 +6,7 @@ import dash_leaflet as dl
 import dash_mantine_components as dmc
 from dash import dcc, html
 
-from backend.i18n import Translator
+from backend.platform.i18n import Translator
 
 KPIS = ("reports_today", "open_cases", "overdue", "closed_today")
 # Choropleth classes, from "no open case" to the hottest grids; thresholds come with each refresh.

@@ -1,4 +1,4 @@
-"""Alembic environment: the engine comes from backend.migrate, the metadata from backend.models."""
+"""Alembic environment: the engine comes from backend.platform.migrate, the metadata from backend.models."""
 from alembic import context
 
 from backend.models import Base

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from backend.config import Config
-from backend.db import make_engine, scratch_postgres, session_factory
-from backend.migrate import upgrade
-from backend.seed import seed_city
+from backend.platform.config import Config
+from backend.platform.db import make_engine, scratch_postgres, session_factory
+from backend.platform.migrate import upgrade
+from backend.demo.seed import seed_city
 
 REQUIRE_REAL_SERVICES = os.environ.get("REQUIRE_REAL_SERVICES") == "1"
 # A fixed "now" keeps the generated history, and so every count, reproducible.

@@ -18,10 +18,10 @@ import pytest
 import redis
 import requests
 
-from backend.db import make_engine, session_factory
-from backend.migrate import upgrade
-from backend.seed import seed_city
-from backend.tokens import issue_token
+from backend.platform.db import make_engine, session_factory
+from backend.platform.migrate import upgrade
+from backend.demo.seed import seed_city
+from backend.accounts.tokens import issue_token
 from tests.conftest import NOW, free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ import shapely
 from sqlalchemy import func, select
 
 from backend.models import Case, Grid, Person, User, person_grid
-from backend.seed import DEMO_PASSWORD
-from backend.tokens import issue_token
+from backend.demo.seed import DEMO_PASSWORD
+from backend.accounts.tokens import issue_token
 from tests.conftest import NOW
 
 CATEGORY = "CA-01-01"  # illegal advertising: handled at the unit grid

@@ -11,10 +11,10 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
                                                response_schema_conformance, status_code_conformance)
 
 from backend.api.registry import ENDPOINTS
-from backend.db import make_engine
-from backend.migrate import upgrade
-from backend.seed import seed_city
-from backend.tokens import issue_token
+from backend.platform.db import make_engine
+from backend.platform.migrate import upgrade
+from backend.demo.seed import seed_city
+from backend.accounts.tokens import issue_token
 from tests.conftest import NOW
 from tests.test_api import uploads  # noqa: F401  (fixture)
 

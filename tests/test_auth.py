@@ -3,9 +3,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from backend.auth import UserError, authenticate, create_user
+from backend.accounts.users import UserError, authenticate, create_user
 from backend.models import User
-from backend.seed import DEMO_PASSWORD
+from backend.demo.seed import DEMO_PASSWORD
 
 
 def test_passwords_are_stored_as_argon2id_hashes(city_sessions):
@@ -82,9 +82,9 @@ def test_signing_out_ends_the_session(live_server):
 def test_a_bearer_token_acts_as_its_user_until_revoked(live_server, city_url):
     from datetime import datetime, timezone
 
-    from backend.db import make_engine, session_factory
+    from backend.platform.db import make_engine, session_factory
     from backend.models import ApiToken
-    from backend.tokens import issue_token
+    from backend.accounts.tokens import issue_token
 
     sessions = session_factory(make_engine(city_url))
     with sessions() as session:

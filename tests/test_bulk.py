@@ -1,4 +1,4 @@
-"""Bulk writes into several tables at once, on SQLite and PostgreSQL (backend.bulk)."""
+"""Bulk writes into several tables at once, on SQLite and PostgreSQL (backend.platform.bulk)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text, func, select
 
-from backend.bulk import COPY_FROM_ROWS, insert_rows_into
-from backend.db import make_engine
+from backend.platform.bulk import COPY_FROM_ROWS, insert_rows_into
+from backend.platform.db import make_engine
 from backend.models import UTCDateTime
 
 AT = datetime(2026, 11, 27, 8, 30, tzinfo=timezone(timedelta(hours=8)))  # stored as 00:30 UTC

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import shapely
 
-from backend.citygen import geometry
-from backend.citygen.catalogue import CATEGORIES, DEPARTMENTS
-from backend.citygen.geometry import SCALES, GridShape, ScaleSpec, build_tree
-from backend.citygen.names import city_name, grid_names, person_name, phone
+from backend.demo.citygen import geometry
+from backend.demo.citygen.catalogue import CATEGORIES, DEPARTMENTS
+from backend.demo.citygen.geometry import SCALES, GridShape, ScaleSpec, build_tree
+from backend.demo.citygen.names import city_name, grid_names, person_name, phone
 
 TOLERANCE = 1e-6
 

@@ -7,7 +7,7 @@ import sys
 
 from sqlalchemy import func, select
 
-from backend.db import make_engine, session_factory
+from backend.platform.db import make_engine, session_factory
 from backend.models import Grid, User
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

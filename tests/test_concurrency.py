@@ -4,10 +4,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from backend.config import Config
+from backend.platform.config import Config
 from backend.models import Case, CaseEvent, Grid
-from backend.scope import Scope
-from backend.workflow import Actor, Conflict, NotAllowed, WorkflowError, perform
+from backend.geo.scope import Scope
+from backend.cases.workflow import Actor, Conflict, NotAllowed, WorkflowError, perform
 from tests.conftest import NOW
 
 CONFIG = Config()

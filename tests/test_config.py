@@ -1,7 +1,7 @@
 """Settings come from the environment with safe defaults; a bad value is named, never guessed."""
 import pytest
 
-from backend.config import Config, ConfigError
+from backend.platform.config import Config, ConfigError
 
 
 def test_defaults_are_the_embedded_demo():

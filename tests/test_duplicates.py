@@ -1,4 +1,4 @@
-"""Probable duplicates found for a whole batch at once, on SQLite and PostgreSQL (backend.duplicates)."""
+"""Probable duplicates found for a whole batch at once, on SQLite and PostgreSQL (backend.cases.duplicates)."""
 from __future__ import annotations
 
 import math
@@ -7,10 +7,10 @@ import pytest
 import shapely
 from sqlalchemy import select, update
 
-from backend.config import Config
-from backend.duplicates import CELLS_PER_QUERY, METRES_PER_DEGREE_LAT
-from backend.intake import ReportIn, submit_reports
-from backend.locator import GridLocator
+from backend.platform.config import Config
+from backend.cases.duplicates import CELLS_PER_QUERY, METRES_PER_DEGREE_LAT
+from backend.cases.intake import ReportIn, submit_reports
+from backend.geo.locator import GridLocator
 from backend.models import Case, Category, Grid
 from tests.conftest import NOW
 

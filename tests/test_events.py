@@ -6,14 +6,14 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from backend.config import Config
+from backend.platform.config import Config
 from backend.events.bus import event_key
 from backend.events.memory_bus import MemoryBus
 from backend.events.relay import Relay
-from backend.intake import ReportIn, submit_reports
-from backend.locator import GridLocator
+from backend.cases.intake import ReportIn, submit_reports
+from backend.geo.locator import GridLocator
 from backend.models import Category, OutboxEvent
-from backend.workflow import InvalidParams, perform
+from backend.cases.workflow import InvalidParams, perform
 from tests.conftest import NOW, require
 from tests.test_workflow import World
 
@@ -142,9 +142,9 @@ def test_the_relay_publishes_committed_events_once_in_outbox_order(city_sessions
 
 
 def test_relay_on_postgresql_into_redis_streams(postgres_url):
-    from backend.db import make_engine, session_factory
-    from backend.migrate import upgrade
-    from backend.seed import seed_city
+    from backend.platform.db import make_engine, session_factory
+    from backend.platform.migrate import upgrade
+    from backend.demo.seed import seed_city
 
     bus, cleanup = redis_bus(1000)
     engine = make_engine(postgres_url)

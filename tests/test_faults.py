@@ -16,7 +16,7 @@ import socketio
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from backend.db import make_engine
+from backend.platform.db import make_engine
 from backend.events.bus import event_key
 from backend.events.redis_bus import RedisStreamBus
 from backend.events.relay import APPLICATION_NAME, LEADER_LOCK, RELAY_LOCK

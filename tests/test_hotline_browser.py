@@ -7,9 +7,9 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from backend.i18n import Translator
+from backend.platform.i18n import Translator
 from backend.models import Case, Category, Grid, Report, User, case_id_from_number
-from backend.seed import DEMO_PASSWORD
+from backend.demo.seed import DEMO_PASSWORD
 
 POLYGONS = "#hotline-map path.leaflet-interactive"
 NUMBER = re.compile(r"^\d{8}-\d{6}$")

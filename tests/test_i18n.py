@@ -9,7 +9,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from backend.i18n import CATALOGUES, Translator
+from backend.platform.i18n import CATALOGUES, Translator
 from backend.models import ROLES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,10 +6,10 @@ import shapely
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from backend.intake import IntakeError, ReportIn, submit_report
-from backend.locator import GridLocator
+from backend.cases.intake import IntakeError, ReportIn, submit_report
+from backend.geo.locator import GridLocator
 from backend.models import Case, CaseEvent, Category, Grid, Report, case_id_from_number
-from backend.config import Config
+from backend.platform.config import Config
 from tests.conftest import NOW
 
 CONFIG = Config()
@@ -111,10 +111,10 @@ def test_offline_report_sent_twice_is_applied_once(world):
 
 
 def test_batch_on_postgresql_writes_each_report_once_with_its_history(postgres_url):
-    from backend.db import make_engine, session_factory
-    from backend.intake import submit_reports
-    from backend.migrate import upgrade
-    from backend.seed import seed_city
+    from backend.platform.db import make_engine, session_factory
+    from backend.cases.intake import submit_reports
+    from backend.platform.migrate import upgrade
+    from backend.demo.seed import seed_city
 
     engine = make_engine(postgres_url)
     upgrade(engine)
@@ -144,7 +144,7 @@ def test_batch_on_postgresql_writes_each_report_once_with_its_history(postgres_u
 
 
 def test_a_client_id_repeated_within_one_batch_opens_one_case(world):
-    from backend.intake import submit_reports
+    from backend.cases.intake import submit_reports
 
     sessions, locator, _, (lon, lat), category = world
     report = ReportIn(channel="handheld", description="路面坑洼", category_code=category.code, lon=lon, lat=lat,

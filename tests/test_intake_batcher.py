@@ -6,10 +6,10 @@ import pytest
 import shapely
 from sqlalchemy import event, func, select
 
-from backend.config import Config
-from backend.intake import ReportIn
-from backend.intake_batcher import IntakeBatcher
-from backend.locator import GridLocator
+from backend.platform.config import Config
+from backend.cases.intake import ReportIn
+from backend.cases.batcher import IntakeBatcher
+from backend.geo.locator import GridLocator
 from backend.models import Case, Category, Grid, OutboxEvent, Report
 from tests.servers import wait_for
 

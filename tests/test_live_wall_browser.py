@@ -62,7 +62,7 @@ def test_located_reports_raise_their_districts_count_on_the_map(live, relay, pag
     from sqlalchemy import select
 
     from backend.models import Grid
-    from backend.tokens import issue_token
+    from backend.accounts.tokens import issue_token
 
     base, _ = live
     with city_sessions() as session:
@@ -99,7 +99,7 @@ def test_a_wall_that_lost_its_link_applies_what_it_missed_once_and_in_order(live
 
     import requests
 
-    from backend.tokens import issue_token
+    from backend.accounts.tokens import issue_token
 
     base, _ = live
     with city_sessions() as session:
@@ -160,8 +160,8 @@ def test_pushes_faster_than_the_page_are_all_applied_once_and_in_order(live, pag
     page must notice (each push names the previous event of its room) and fetch what it was not given."""
     from datetime import datetime, timezone
 
-    from backend.config import Config
-    from backend.intake import ReportIn, submit_report
+    from backend.platform.config import Config
+    from backend.cases.intake import ReportIn, submit_report
 
     base, centre = live
     log_in(page, base, "duty")
@@ -195,8 +195,8 @@ def test_a_change_the_wall_read_from_the_database_is_not_counted_again_when_its_
     wall reads its figures. Its event, arriving after, must not count it twice; the next report counts once."""
     from datetime import datetime, timezone
 
-    from backend.config import Config
-    from backend.intake import ReportIn, submit_report
+    from backend.platform.config import Config
+    from backend.cases.intake import ReportIn, submit_report
 
     base, centre = live
 

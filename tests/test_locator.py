@@ -3,7 +3,7 @@ import numpy as np
 import shapely
 from sqlalchemy import select
 
-from backend.locator import GridLocator
+from backend.geo.locator import GridLocator
 from backend.models import Grid
 
 

@@ -4,8 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from backend.db import make_engine
-from backend.migrate import SchemaOutOfDate, current_revision, ensure_schema, head_revision
+from backend.platform.db import make_engine
+from backend.platform.migrate import SchemaOutOfDate, current_revision, ensure_schema, head_revision
 from backend.models import Base
 
 

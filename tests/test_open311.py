@@ -10,12 +10,12 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from backend.config import Config
-from backend.locator import GridLocator
+from backend.platform.config import Config
+from backend.geo.locator import GridLocator
 from backend.models import Grid
-from backend.scope import Scope
-from backend.tokens import issue_token
-from backend.workflow import Actor, perform
+from backend.geo.scope import Scope
+from backend.accounts.tokens import issue_token
+from backend.cases.workflow import Actor, perform
 from tests.conftest import NOW
 
 PHONE = "13912345678"

@@ -3,8 +3,8 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-import backend.db
-from backend.db import make_engine
+import backend.platform.db
+from backend.platform.db import make_engine
 
 BACKEND_PID = text("SELECT pg_backend_pid()")
 
@@ -17,7 +17,7 @@ def engine(postgres_url):
 
 
 def test_a_pooled_connection_killed_while_idle_is_replaced_unnoticed(engine, monkeypatch):
-    monkeypatch.setattr(backend.db, "PING_IDLE_SECONDS", 0.0)  # every returned connection counts as idle
+    monkeypatch.setattr(backend.platform.db, "PING_IDLE_SECONDS", 0.0)  # every returned connection counts as idle
     with engine.connect() as connection:
         first = connection.scalar(BACKEND_PID)
     libpq_url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -29,7 +29,7 @@ def test_a_pooled_connection_killed_while_idle_is_replaced_unnoticed(engine, mon
 
 def test_a_connection_in_steady_use_is_not_pinged(engine, monkeypatch):
     """Back in use within PING_IDLE_SECONDS, a connection goes straight to its statement."""
-    monkeypatch.setattr(backend.db, "PING_IDLE_SECONDS", 3600.0)
+    monkeypatch.setattr(backend.platform.db, "PING_IDLE_SECONDS", 3600.0)
     with engine.connect() as connection:
         first = connection.scalar(BACKEND_PID)
     pings = []

@@ -8,10 +8,10 @@ import shapely
 import socketio
 from sqlalchemy import select
 
-from backend.config import Config
-from backend.intake import ReportIn, submit_report
+from backend.platform.config import Config
+from backend.cases.intake import ReportIn, submit_report
 from backend.models import Category, Grid, User
-from backend.tokens import issue_token
+from backend.accounts.tokens import issue_token
 
 CONFIG = Config()
 WAIT = 10  # seconds a client waits for a message before the test fails

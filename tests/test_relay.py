@@ -10,16 +10,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import insert, select, text
 
-from backend.config import Config
-from backend.db import make_engine, session_factory
+from backend.platform.config import Config
+from backend.platform.db import make_engine, session_factory
 from backend.events.memory_bus import MemoryBus
 from backend.events import relay as relay_module
 from backend.events.relay import CHANNEL, Relay
-from backend.intake import ReportIn, submit_reports
-from backend.locator import GridLocator
-from backend.migrate import _alembic_config, current_revision, head_revision, upgrade
+from backend.cases.intake import ReportIn, submit_reports
+from backend.geo.locator import GridLocator
+from backend.platform.migrate import _alembic_config, current_revision, head_revision, upgrade
 from backend.models import Base, Category, OutboxEvent
-from backend.workflow import perform
+from backend.cases.workflow import perform
 from tests.conftest import NOW
 from tests.servers import wait_for
 from tests.test_workflow import World

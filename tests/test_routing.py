@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from backend.models import PLACEMENT_COLUMNS, Case, person_grid
-from backend.routing import handling_grid_id, propose_assignees
+from backend.cases.routing import handling_grid_id, propose_assignees
 
 
 def test_proposals_serve_the_cases_grid_at_its_handling_level(city_sessions):

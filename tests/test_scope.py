@@ -2,9 +2,11 @@
 import pytest
 from sqlalchemy import func, select
 
-from backend import cases, grids, stats
+from backend.cases import queries as cases
+from backend.geo import grids
+from backend.indicators import wall as stats
 from backend.models import Case, Grid, User
-from backend.scope import Scope
+from backend.geo.scope import Scope
 from tests.conftest import NOW
 
 

@@ -2,11 +2,11 @@
 import pytest
 from sqlalchemy import func, select
 
-from backend.citygen.geometry import SCALES, build_tree
-from backend.db import make_engine, session_factory
-from backend.migrate import upgrade
+from backend.demo.citygen.geometry import SCALES, build_tree
+from backend.platform.db import make_engine, session_factory
+from backend.platform.migrate import upgrade
 from backend.models import CASE_STATES, Case, CaseEvent, Category, Department, Grid, Person, Report, User, person_grid
-from backend.seed import SeedError, _grid_rows, _people, _catalogue_rows, seed_city
+from backend.demo.seed import SeedError, _grid_rows, _people, _catalogue_rows, seed_city
 from tests.conftest import NOW
 
 import numpy as np

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from backend.db import DatabaseUnavailable, check_redis
+from backend.platform.db import DatabaseUnavailable, check_redis
 from tests.conftest import require
 
 

@@ -3,10 +3,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from backend.config import Config
-from backend.locator import GridLocator
+from backend.platform.config import Config
+from backend.geo.locator import GridLocator
 from backend.models import Case
-from backend.simulator import NIGHT_SHARE, Simulator, rhythm
+from backend.demo.simulator import NIGHT_SHARE, Simulator, rhythm
 from tests.conftest import NOW
 
 

@@ -1,4 +1,4 @@
-"""On SQLite, a transaction that reads before it writes holds the write lock from its start (backend.db)."""
+"""On SQLite, a transaction that reads before it writes holds the write lock from its start (backend.platform.db)."""
 from __future__ import annotations
 
 import sqlite3
@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
-from backend.db import begin_writing, make_engine, session_factory
+from backend.platform.db import begin_writing, make_engine, session_factory
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from backend.config import Config
+from backend.platform.config import Config
 from backend.models import Case, CaseEvent, Grid, person_grid
-from backend.sweeper import sweep
-from backend.workflow import perform
+from backend.cases.sweeper import sweep
+from backend.cases.workflow import perform
 from tests.conftest import NOW
 from tests.test_workflow import World
 

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from backend.grids import scoped_grid
-from backend.i18n import Translator
+from backend.geo.grids import scoped_grid
+from backend.platform.i18n import Translator
 from backend.models import Grid, User
-from backend.scope import Scope
-from backend.seed import DEMO_PASSWORD
-from backend.stats import wall_kpis
+from backend.geo.scope import Scope
+from backend.demo.seed import DEMO_PASSWORD
+from backend.indicators.wall import wall_kpis
 
 POLYGONS = "#wall-map path.leaflet-interactive"
 LABELS = "#wall-map .wall-grid-label b"

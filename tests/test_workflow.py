@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from backend.config import Config
-from backend.db import make_engine, session_factory
+from backend.platform.config import Config
+from backend.platform.db import make_engine, session_factory
 from backend.models import CASE_STATES, ROLES, Case, CaseEvent, Category, Grid, Person, Report, person_grid
-from backend.routing import propose_assignees
-from backend.scope import Scope
-from backend.workflow import (SYSTEM, Actor, Conflict, Forbidden, InvalidParams, NotAllowed, NotFound,
+from backend.cases.routing import propose_assignees
+from backend.geo.scope import Scope
+from backend.cases.workflow import (SYSTEM, Actor, Conflict, Forbidden, InvalidParams, NotAllowed, NotFound,
                               allowed_actions, perform)
 from tests.conftest import NOW
 
@@ -21,7 +21,7 @@ CONFIG = Config()
 CENTRE = {"admin", "duty_officer", "dispatcher"}
 HANDLER = {"admin", "grid_worker", "department_handler"}
 OPEN = {"collected", "registered", "dispatched", "handling", "fed_back"}
-# The specification, written out independently of backend.workflow.TRANSITIONS:
+# The specification, written out independently of backend.cases.workflow.TRANSITIONS:
 # action -> (states it starts from, roles that may perform it, state it leads to or None to stay).
 SPEC = {
     "register": ({"collected"}, CENTRE, "registered"),

@@ -13,7 +13,7 @@ from backend.api.errors import ApiError
 from backend.api.registry import endpoint
 from backend.api.schemas import AttachmentOut, AttachmentPath, PhotoUpload
 from backend.models import Attachment
-from backend.workflow import Actor, NotFound, load_case
+from backend.cases.workflow import Actor, NotFound, load_case
 
 # 5 MB: a phone photo at full resolution, JPEG-compressed, fits; anything larger is not a photo.
 MAX_PHOTO_BYTES = 5 * 2**20

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, aliased, defer
 from backend.api.schemas import (AttachmentOut, CaseDetail, CasePage, CaseSummary, CategoryRef, EventOut,
                                  GridRef)
 from backend.models import Attachment, Case, CaseEvent, Category, Grid, case_number
-from backend.routing import propose_assignees
-from backend.workflow import Actor, allowed_actions, load_case
+from backend.cases.routing import propose_assignees
+from backend.cases.workflow import Actor, allowed_actions, load_case
 
 _unit = aliased(Grid)
 _duplicate = aliased(Case)

@@ -11,11 +11,11 @@ from backend.api import context
 from backend.api.case_views import detail, page
 from backend.api.registry import endpoint
 from backend.api.schemas import MAX_ID, ActionBody, CaseDetail, CasePage, CasePath, CaseQuery
-from backend.db import begin_writing
-from backend.grids import scoped_grid
+from backend.platform.db import begin_writing
+from backend.geo.grids import scoped_grid
 from backend.models import PLACEMENT_COLUMNS, Case, Category, case_id_from_number
-from backend.scope import Scope
-from backend.workflow import TRANSITIONS, Transition, perform
+from backend.geo.scope import Scope
+from backend.cases.workflow import TRANSITIONS, Transition, perform
 
 _SORTS = {"created_at": Case.created_at, "deadline": Case.deadline, "updated_at": Case.updated_at}
 

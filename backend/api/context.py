@@ -7,10 +7,10 @@ from flask import current_app
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from backend.config import Config
-from backend.intake_batcher import IntakeBatcher
-from backend.locator import GridLocator
-from backend.workflow import Actor
+from backend.platform.config import Config
+from backend.cases.batcher import IntakeBatcher
+from backend.geo.locator import GridLocator
+from backend.cases.workflow import Actor
 
 
 def centre():

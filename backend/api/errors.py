@@ -9,9 +9,9 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from backend.api.schemas import ErrorOut
-from backend.grids import OutOfScope
-from backend.intake import IntakeError
-from backend.workflow import WorkflowError
+from backend.geo.grids import OutOfScope
+from backend.cases.intake import IntakeError
+from backend.cases.workflow import WorkflowError
 
 log = logging.getLogger("backend.api")
 

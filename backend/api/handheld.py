@@ -11,7 +11,7 @@ from backend.api.errors import ApiError
 from backend.api.registry import endpoint
 from backend.api.schemas import CasePage, GridRef, Paging, PatrolIn, PatrolOut
 from backend.models import OPEN_STATES, Case, Grid, PatrolCheckIn
-from backend.workflow import Actor
+from backend.cases.workflow import Actor
 
 log = logging.getLogger("backend.api.patrol")
 

@@ -11,10 +11,10 @@ from backend.api import context
 from backend.api.registry import endpoint
 from backend.api.schemas import (CategoryList, DepartmentList, GeoJsonQuery, GridFeatureCollection, GridNode,
                                  GridQuery, GridTree, MajorCategory, PersonOut, PersonPage, PersonQuery)
-from backend.grids import bounds, feature, open_cases_by_child, scoped_grid
+from backend.geo.grids import bounds, feature, open_cases_by_child, scoped_grid
 from backend.models import OPEN_STATES, PLACEMENT_COLUMNS, Case, Category, Department, Grid, Person, person_grid
-from backend.routing import open_load
-from backend.scope import Scope
+from backend.cases.routing import open_load
+from backend.geo.scope import Scope
 
 # Simplification tolerance in degrees per grid level: about half a screen pixel at the
 # zoom where that level is drawn (a level's grids are shown when its parent fills the

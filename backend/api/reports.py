@@ -6,9 +6,9 @@ from pydantic import ValidationError
 from backend.api import case_views, context
 from backend.api.errors import invalid
 from backend.api.registry import endpoint
-from backend.db import begin_writing
+from backend.platform.db import begin_writing
 from backend.api.schemas import BatchIn, BatchItem, BatchOut, BatchResult, GridRef, ReportCreated
-from backend.intake import ReportIn, Submitted, submit_reports
+from backend.cases.intake import ReportIn, Submitted, submit_reports
 
 # What the batch answers for each backend outcome.
 BATCH_STATUS = {"created": "created", "already_applied": "resent", "refused": "error"}

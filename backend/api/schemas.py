@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, WithJsonSchema, field_validator
 
-from backend.intake import ReportIn
+from backend.cases.intake import ReportIn
 from backend.models import CARDS, CASE_STATES, CHANNELS, URGENCIES
-from backend.routing import Proposal  # a dataclass: pydantic validates and documents it as is
+from backend.cases.routing import Proposal  # a dataclass: pydantic validates and documents it as is
 
 # Ids are 32-bit serial columns on PostgreSQL: a larger number can name no row.
 MAX_ID = 2**31 - 1

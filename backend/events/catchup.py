@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend.events.bus import EventBus
 from backend.models import OutboxEvent
-from backend.scope import Scope
+from backend.geo.scope import Scope
 
 # More missed than this and one reload from the database is cheaper than replaying them.
 LIMIT = 5000

@@ -34,7 +34,7 @@ import psycopg
 from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.db import begin_writing
+from backend.platform.db import begin_writing
 from backend.events import outbox
 from backend.events.bus import EventBus
 from backend.models import OutboxEvent

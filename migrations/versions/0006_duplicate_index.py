@@ -1,7 +1,7 @@
 """duplicate search reads place from the index
 
 The duplicate search asks, for each new report, for open cases of its
-category near its point in the last hours (backend.duplicates). With only
+category near its point in the last hours (backend.cases.duplicates). With only
 (category_id, created_at) indexed, every such case of the category had to be
 read from the table to compare its place; with lon and lat in the index, only
 the nearby ones are.

@@ -14,10 +14,10 @@ import numpy as np
 import shapely
 from sqlalchemy import Connection, Engine, func, select, text
 
-from backend.auth import hash_password
-from backend.bulk import insert_rows
-from backend.citygen import catalogue, history, names
-from backend.citygen.geometry import SCALES, GridShape, build_tree
+from backend.accounts.users import hash_password
+from backend.platform.bulk import insert_rows
+from backend.demo.citygen import catalogue, history, names
+from backend.demo.citygen.geometry import SCALES, GridShape, build_tree
 from backend.models import (Base, Case, CaseEvent, Category, Department, Grid, Person, Report, User, WorkTeam,
                             person_grid, work_team_member)
 

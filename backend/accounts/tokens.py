@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.auth import UserError
+from backend.accounts.users import UserError
 from backend.models import ApiToken, User
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import Case, Category, Grid
-from backend.scope import Scope
+from backend.geo.scope import Scope
 
 
 def latest_cases(session: Session, scope: Scope, limit: int = 50) -> list[dict]:

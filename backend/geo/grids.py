@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.models import OPEN_STATES, PLACEMENT_COLUMNS, Case, Grid
-from backend.scope import Scope
+from backend.geo.scope import Scope
 
 
 class OutOfScope(LookupError):

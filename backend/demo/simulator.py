@@ -1,6 +1,6 @@
 """The live simulator: new reports at a daily rhythm, in grids weighted by population.
 
-It goes through `backend.intake.submit_report` like every real channel, so
+It goes through `backend.cases.intake.submit_report` like every real channel, so
 the demo exercises the same code path as production.
 """
 from __future__ import annotations
@@ -15,10 +15,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.config import Config
-from backend.db import begin_writing
-from backend.intake import ReportIn, submit_report
-from backend.locator import GridLocator
+from backend.platform.config import Config
+from backend.platform.db import begin_writing
+from backend.cases.intake import ReportIn, submit_report
+from backend.geo.locator import GridLocator
 from backend.models import Category, Grid
 
 log = logging.getLogger(__name__)

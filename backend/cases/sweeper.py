@@ -15,11 +15,11 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.config import Config
-from backend.db import begin_writing
+from backend.platform.config import Config
+from backend.platform.db import begin_writing
 from backend.models import Case, CaseEvent, Category, Grid
-from backend.scope import Scope
-from backend.workflow import SYSTEM, Actor, WorkflowError, card_for, perform
+from backend.geo.scope import Scope
+from backend.cases.workflow import SYSTEM, Actor, WorkflowError, card_for, perform
 
 log = logging.getLogger(__name__)
 SWEEPER_LOCK = 0x5EED_CA5E  # an arbitrary, fixed key for pg_try_advisory_xact_lock

@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
-from backend.bulk import insert_returning_ids, insert_rows_into
-from backend.config import Config
-from backend.duplicates import DuplicateFinder
-from backend.locator import GridLocator
+from backend.platform.bulk import insert_returning_ids, insert_rows_into
+from backend.platform.config import Config
+from backend.cases.duplicates import DuplicateFinder
+from backend.geo.locator import GridLocator
 from backend.events import outbox
 from backend.models import CHANNELS, PLACEMENT_COLUMNS, Case, CaseEvent, Category, OutboxEvent, Report, case_number
 

@@ -3,7 +3,7 @@
 Services are the minor categories; a service request is a case, known by its
 case number (the numeric id is accepted on lookup too). GET endpoints are
 public (the GeoReport convention, see dashboard.auth); POST requests needs an
-`api_key`, which is an API token (backend.tokens) and acts as its user.
+`api_key`, which is an API token (backend.accounts.tokens) and acts as its user.
 Every input is checked here, at the edge: a bad one gets the spec's error
 list with 400, 403 or 404, never a 500.
 """
@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session, aliased
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
 from backend.api import context
-from backend.intake import ReportIn
+from backend.cases.intake import ReportIn
 from backend.models import (OPEN_STATES, Case, CaseEvent, Category, Department, User, case_id_from_number,
                             case_number)
-from backend.open311_format import CONTENT_TYPES, Body, render, w3c
-from backend.tokens import user_for_token
+from backend.open311.formats import CONTENT_TYPES, Body, render, w3c
+from backend.accounts.tokens import user_for_token
 
 blueprint = Blueprint("open311", __name__, url_prefix="/open311/v2")
 

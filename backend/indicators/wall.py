@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.models import OPEN_STATES, Case, Report
-from backend.scope import Scope
+from backend.geo.scope import Scope
 
 
 def start_of_day(now: datetime, tz: str) -> datetime:

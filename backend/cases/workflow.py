@@ -21,12 +21,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from backend.config import Config
+from backend.platform.config import Config
 from backend.events import outbox
 from backend.models import (OPEN_STATES, Attachment, Case, CaseEvent, Category, Department,
                             Report)
-from backend.routing import handling_grid_id, person_in_scope, propose_assignees
-from backend.scope import Scope
+from backend.cases.routing import handling_grid_id, person_in_scope, propose_assignees
+from backend.geo.scope import Scope
 
 log = logging.getLogger(__name__)
 

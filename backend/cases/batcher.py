@@ -19,10 +19,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.config import Config
-from backend.db import begin_writing
-from backend.intake import SYSTEM_ACTOR, ReportIn, Submitted, submit_reports
-from backend.locator import GridLocator
+from backend.platform.config import Config
+from backend.platform.db import begin_writing
+from backend.cases.intake import SYSTEM_ACTOR, ReportIn, Submitted, submit_reports
+from backend.geo.locator import GridLocator
 
 
 @dataclass

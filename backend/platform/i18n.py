@@ -10,7 +10,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-CATALOGUES = Path(__file__).resolve().parent.parent / "translations"
+CATALOGUES = Path(__file__).resolve().parents[2] / "translations"
 LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
 
 

@@ -49,7 +49,7 @@ class Config:
     tile_attribution: str = ""
     simulator: bool = True
     # Reports per hour at the busiest hour of the day; the night is quieter
-    # (see backend.simulator). 240/h is one every 15 s: the wall looks alive
+    # (see backend.demo.simulator). 240/h is one every 15 s: the wall looks alive
     # without flooding a small demo city.
     simulator_peak_per_hour: float = 240.0
     # Time limits (DOMAIN.md §9 step lights): a yellow card once this share of
@@ -114,7 +114,7 @@ class Config:
         return config.validated()
 
     def validated(self) -> "Config":
-        from backend.i18n import LANGUAGES  # local: i18n loads catalogues
+        from backend.platform.i18n import LANGUAGES  # local: i18n loads catalogues
 
         if self.default_language not in LANGUAGES:
             raise ConfigError(f"LANGUAGE={self.default_language!r} is not supported; use one of {', '.join(LANGUAGES)}")

@@ -1,0 +1,1 @@
+"""Indicators: counts and rates computed from the case history, one definition each."""

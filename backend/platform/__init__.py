@@ -1,0 +1,1 @@
+"""Configuration, database, bulk writes, migrations and translations: what every domain stands on."""
