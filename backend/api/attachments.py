@@ -8,10 +8,11 @@ from flask import Response, send_file
 from sqlalchemy.orm import Session
 
 from backend.api import context
-from backend.api.case_views import attachment_out
+from backend.cases.queries import attachment_out
 from backend.api.errors import ApiError
 from backend.api.registry import endpoint
-from backend.api.schemas import AttachmentOut, AttachmentPath, PhotoUpload
+from backend.api.schemas import AttachmentPath, PhotoUpload
+from backend.cases.schemas import AttachmentOut
 from backend.models import Attachment
 from backend.cases.workflow import Actor, NotFound, load_case
 

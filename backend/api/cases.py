@@ -4,66 +4,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pydantic import Field, create_model
-from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session
 
 from backend.api import context
-from backend.api.case_views import detail, page
 from backend.api.registry import endpoint
-from backend.api.schemas import MAX_ID, ActionBody, CaseDetail, CasePage, CasePath, CaseQuery
-from backend.platform.db import begin_writing
-from backend.geo.grids import scoped_grid
-from backend.models import PLACEMENT_COLUMNS, Case, Category, case_id_from_number
-from backend.geo.scope import Scope
-from backend.cases.workflow import TRANSITIONS, Transition, perform
-
-_SORTS = {"created_at": Case.created_at, "deadline": Case.deadline, "updated_at": Case.updated_at}
-
-
-def _category_clause(code: str) -> ColumnElement[bool]:
-    """A minor category, or every minor category of a major one."""
-    major = select(Category.id).where(Category.code == code).scalar_subquery()
-    return Case.category_id.in_(select(Category.id).where(or_(Category.code == code, Category.parent_id == major)))
-
-
-def _text_clause(text: str) -> ColumnElement[bool]:
-    clause = func.lower(Case.description).contains(text.lower(), autoescape=True)
-    case_id = case_id_from_number(text)
-    return or_(clause, Case.id == case_id) if case_id is not None and case_id <= MAX_ID else clause
-
-
-def _filters(session: Session, scope: Scope, query: CaseQuery) -> list[ColumnElement[bool]]:
-    clauses = [scope.clause(Case)]
-    if query.state:
-        clauses.append(Case.state.in_(query.state))
-    if query.category_code:
-        clauses.append(_category_clause(query.category_code))
-    if query.grid_id is not None:
-        grid = scoped_grid(session, scope, query.grid_id)
-        clauses.append(getattr(Case, PLACEMENT_COLUMNS[grid.level]) == grid.id)
-    for column, value in ((Case.urgency, query.urgency), (Case.card, query.card)):
-        if value is not None:
-            clauses.append(column == value)
-    if query.created_from is not None:
-        clauses.append(Case.created_at >= query.created_from)
-    if query.created_to is not None:
-        clauses.append(Case.created_at < query.created_to)
-    if query.q:
-        clauses.append(_text_clause(query.q))
-    return clauses
-
-
-def _order(sort: str) -> list:
-    column = _SORTS[sort.lstrip("-")]
-    return [column.desc().nulls_last() if sort.startswith("-") else column.asc().nulls_last()]
+from backend.api.schemas import ActionBody, CasePath
+from backend.cases.actions import act
+from backend.cases.queries import detail, queue
+from backend.cases.schemas import CaseDetail, CasePage, CaseQuery
+from backend.cases.workflow import TRANSITIONS, Transition
 
 
 @endpoint("GET", "/cases", tag="cases", response=CasePage, query=CaseQuery, errors=(404,))
 def list_cases(query: CaseQuery) -> CasePage:
     """Cases in your scope: filter, sort and page."""
-    scope = context.actor().scope
     with context.session() as session:
-        return page(session, _filters(session, scope, query), _order(query.sort), query.limit, query.offset)
+        return queue(session, context.actor().scope, query)
 
 
 @endpoint("GET", "/cases/{case_id}", tag="cases", response=CaseDetail, path_model=CasePath, errors=(404,))
@@ -80,17 +35,12 @@ def _action_body(transition: Transition) -> type[ActionBody]:
 
 
 def _action_view(action: str) -> Callable[..., CaseDetail]:
-    def act(path: CasePath, body: ActionBody) -> CaseDetail:
-        actor = context.actor()
-        with context.session() as session:
-            begin_writing(session)
-            perform(session, actor, path.case_id, action, body.params.model_dump(exclude_unset=True),
-                    context.now(), context.config(), expected_version=body.version)
-            session.commit()
-            return detail(session, actor, path.case_id)
+    def view(path: CasePath, body: ActionBody) -> CaseDetail:
+        return act(context.centre().sessions, context.actor(), path.case_id, action,
+                   body.params.model_dump(exclude_unset=True), context.now(), context.config(), body.version)
 
-    act.__doc__ = f"{action}: {TRANSITIONS[action].description}."
-    return act
+    view.__doc__ = f"{action}: {TRANSITIONS[action].description}."
+    return view
 
 
 def _declare_actions() -> None:

@@ -6,10 +6,11 @@ import logging
 from sqlalchemy import ColumnElement, and_, false, or_
 
 from backend.api import context
-from backend.api.case_views import page
+from backend.cases.queries import page
 from backend.api.errors import ApiError
 from backend.api.registry import endpoint
-from backend.api.schemas import CasePage, GridRef, Paging, PatrolIn, PatrolOut
+from backend.api.schemas import PatrolIn, PatrolOut
+from backend.cases.schemas import CasePage, GridRef, Paging
 from backend.models import OPEN_STATES, Case, Grid, PatrolCheckIn
 from backend.cases.workflow import Actor
 

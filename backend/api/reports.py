@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from backend.api import case_views, context
+from backend.api import context
 from backend.api.errors import invalid
 from backend.api.registry import endpoint
 from backend.platform.db import begin_writing
-from backend.api.schemas import BatchIn, BatchItem, BatchOut, BatchResult, GridRef, ReportCreated
+from backend.api.schemas import BatchIn, BatchItem, BatchOut, BatchResult, ReportCreated
+from backend.cases import queries
+from backend.cases.schemas import GridRef
 from backend.cases.intake import ReportIn, Submitted, submit_reports
 
 # What the batch answers for each backend outcome.
@@ -25,7 +27,7 @@ def _created(result: Submitted) -> ReportCreated:
 def _resent(result: Submitted) -> ReportCreated:
     """A report sent before: its case as it is now."""
     with context.session() as session:
-        case = case_views.summary(session, result.case_id)
+        case = queries.summary(session, result.case_id)
     return ReportCreated(id=case.id, number=case.number, state=case.state, urgency=case.urgency, grid=case.grid,
                          duplicate_of=case.duplicate_of, resent=True)
 

@@ -1,44 +1,13 @@
 """Request and response models of the REST API; the OpenAPI document is generated from them."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, WithJsonSchema, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema, field_validator
 
 from backend.cases.intake import ReportIn
-from backend.models import CARDS, CASE_STATES, CHANNELS, URGENCIES
-from backend.cases.routing import Proposal  # a dataclass: pydantic validates and documents it as is
-
-# Ids are 32-bit serial columns on PostgreSQL: a larger number can name no row.
-MAX_ID = 2**31 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-
-
-def _as_utc(value: datetime) -> datetime:
-    """Aware datetimes in UTC (serialised with `Z`); naive input is taken as UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    try:
-        return value.astimezone(timezone.utc)
-    except OverflowError:
-        raise ValueError("date out of range") from None
-
-
-UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
-State = Literal[CASE_STATES]
-Urgency = Literal[URGENCIES]
-Card = Literal[CARDS]
-Channel = Literal[CHANNELS]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    @classmethod
-    def of(cls, row: Any, **computed: Any) -> Self:
-        """The model from a row's attributes of the same names, plus the fields computed by the caller."""
-        return cls(**{name: getattr(row, name) for name in cls.model_fields if name not in computed}, **computed)
+from backend.cases.schemas import GridRef, Page, Paging
+from backend.platform.schemas import MAX_ID, Id, Model, State, Urgency, UtcDateTime
 
 
 # -- errors -----------------------------------------------------------------------------------------
@@ -68,110 +37,6 @@ class ErrorOut(Model):
 
 
 # -- shared pieces ----------------------------------------------------------------------------------
-
-class Paging(BaseModel):
-    # 500: a full screen of a busy queue; more belongs in an export, not one response.
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=MAX_ID)
-
-
-class Page(Model):
-    total: int
-    limit: int
-    offset: int
-
-
-class GridRef(Model):
-    id: int
-    code: str
-    level: int
-    name: str
-    name_en: str
-
-
-class CategoryRef(Model):
-    code: str
-    name: str
-    name_en: str
-
-
-# -- cases ------------------------------------------------------------------------------------------
-
-class CaseSummary(Model):
-    id: int
-    number: str = Field(description="YYYYMMDD-NNNNNN, what the reporter is told")
-    state: State
-    channel: Channel
-    urgency: Urgency
-    card: Card
-    description: str
-    lon: float | None
-    lat: float | None
-    address: str | None
-    district_id: int | None
-    community_id: int | None
-    created_at: UtcDateTime
-    updated_at: UtcDateTime
-    deadline: UtcDateTime | None
-    closed_at: UtcDateTime | None
-    handling_level: int
-    assignee_person_id: int | None
-    assignee_department_id: int | None
-    supervised: bool
-    escalations: int
-    postpone_requested_hours: float | None
-    version: int = Field(description="send it back as `version` with an action to detect concurrent changes")
-    category: CategoryRef
-    grid: GridRef | None = Field(description="the unit grid; null when the report had no location")
-    duplicate_of: str | None = Field(description="number of the open case this one probably duplicates")
-    merged_into: str | None = Field(description="number of the case this one was merged into")
-
-
-class EventOut(Model):
-    id: int
-    at: UtcDateTime
-    actor_name: str
-    action: str
-    from_state: State | None
-    to_state: State
-    note: str | None
-    detail: dict[str, Any] | None
-
-
-class AttachmentOut(Model):
-    id: int
-    content_type: str
-    size: int
-    uploaded_at: UtcDateTime
-    url: str
-
-
-class CaseDetail(CaseSummary):
-    events: list[EventOut]
-    allowed_actions: list[str] = Field(description="what you may do to this case now")
-    proposals: list[Proposal] = Field(description="who should handle it (registered cases only)")
-    attachments: list[AttachmentOut]
-
-
-class CasePage(Page):
-    items: list[CaseSummary]
-
-
-Sort = Literal["created_at", "-created_at", "deadline", "-deadline", "updated_at", "-updated_at"]
-
-
-class CaseQuery(Paging):
-    state: list[State] = Field(default=[], description="repeat it or separate with commas")
-    category_code: str | None = Field(default=None, max_length=32, description="a minor or a major category")
-    grid_id: Id | None = Field(default=None, description="a grid in your scope, at any level")
-    urgency: Urgency | None = None
-    card: Card | None = None
-    created_from: UtcDateTime | None = Field(default=None, description="ISO 8601; without a zone, UTC")
-    created_to: UtcDateTime | None = Field(default=None, description="ISO 8601, exclusive; without a zone, UTC")
-    q: str | None = Field(default=None, min_length=1, max_length=200, description="text in the description, "
-                                                                                   "or a case number")
-    sort: Sort = "-created_at"
-
 
 class CasePath(BaseModel):
     case_id: Id

@@ -1,11 +1,127 @@
-"""Case queries for queues and tables, always inside a scope."""
+"""Case reads shared by the REST API and the screens, always inside a scope: the queue's filters and order,
+pages and summaries of cases, one case's detail, and the newest cases for the wall."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+import json
+from datetime import datetime
 
-from backend.models import Case, Category, Grid
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select
+from sqlalchemy.orm import Session, aliased, defer
+
+from backend.cases.routing import propose_assignees
+from backend.cases.schemas import (AttachmentOut, CaseDetail, CasePage, CaseQuery, CaseSummary, CategoryRef, EventOut,
+                                   GridRef)
+from backend.cases.workflow import Actor, allowed_actions, load_case
+from backend.geo.grids import scoped_grid
 from backend.geo.scope import Scope
+from backend.models import PLACEMENT_COLUMNS, Attachment, Case, CaseEvent, Category, Grid, case_id_from_number, case_number
+from backend.platform.schemas import MAX_ID
+
+_SORTS = {"created_at": Case.created_at, "deadline": Case.deadline, "updated_at": Case.updated_at}
+
+
+def _category_clause(code: str) -> ColumnElement[bool]:
+    """A minor category, or every minor category of a major one."""
+    major = select(Category.id).where(Category.code == code).scalar_subquery()
+    return Case.category_id.in_(select(Category.id).where(or_(Category.code == code, Category.parent_id == major)))
+
+
+def _text_clause(text: str) -> ColumnElement[bool]:
+    clause = func.lower(Case.description).contains(text.lower(), autoescape=True)
+    case_id = case_id_from_number(text)
+    return or_(clause, Case.id == case_id) if case_id is not None and case_id <= MAX_ID else clause
+
+
+def filters(session: Session, scope: Scope, query: CaseQuery) -> list[ColumnElement[bool]]:
+    """The clauses of a queue query, the scope first; OutOfScope for a grid outside it."""
+    clauses = [scope.clause(Case)]
+    if query.state:
+        clauses.append(Case.state.in_(query.state))
+    if query.category_code:
+        clauses.append(_category_clause(query.category_code))
+    if query.grid_id is not None:
+        grid = scoped_grid(session, scope, query.grid_id)
+        clauses.append(getattr(Case, PLACEMENT_COLUMNS[grid.level]) == grid.id)
+    for column, value in ((Case.urgency, query.urgency), (Case.card, query.card)):
+        if value is not None:
+            clauses.append(column == value)
+    if query.created_from is not None:
+        clauses.append(Case.created_at >= query.created_from)
+    if query.created_to is not None:
+        clauses.append(Case.created_at < query.created_to)
+    if query.q:
+        clauses.append(_text_clause(query.q))
+    return clauses
+
+
+def order(sort: str) -> list:
+    column = _SORTS[sort.lstrip("-")]
+    return [column.desc().nulls_last() if sort.startswith("-") else column.asc().nulls_last()]
+
+
+def queue(session: Session, scope: Scope, query: CaseQuery) -> CasePage:
+    """One page of the cases in scope that match the query, in its order."""
+    return page(session, filters(session, scope, query), order(query.sort), query.limit, query.offset)
+
+
+_unit = aliased(Grid)
+_duplicate = aliased(Case)
+_merged = aliased(Case)
+
+
+def _summaries() -> Select:
+    """Cases with what a summary shows besides their own columns; the caller adds scope and filters."""
+    return (select(Case, Category, _unit, _duplicate.created_at, _merged.created_at)
+            .join(Category, Case.category_id == Category.id)
+            .outerjoin(_unit, Case.grid_id == _unit.id)
+            .outerjoin(_duplicate, Case.duplicate_of_id == _duplicate.id)
+            .outerjoin(_merged, Case.merged_into_id == _merged.id)
+            .options(defer(_unit.geometry)))
+
+
+def _number(created_at: datetime | None, case_id: int | None) -> str | None:
+    return case_number(created_at, case_id) if created_at is not None else None
+
+
+def _summary(row: Row) -> CaseSummary:
+    case, category, grid, duplicate_at, merged_at = row
+    return CaseSummary.of(case, category=CategoryRef.model_validate(category),
+                          grid=GridRef.model_validate(grid) if grid else None,
+                          duplicate_of=_number(duplicate_at, case.duplicate_of_id),
+                          merged_into=_number(merged_at, case.merged_into_id))
+
+
+def summary(session: Session, case_id: int) -> CaseSummary:
+    """One case's summary, read with the same query shape as a page of them."""
+    return _summary(session.execute(_summaries().where(Case.id == case_id)).one())
+
+
+def page(session: Session, clauses: list[ColumnElement[bool]], order: list, limit: int, offset: int) -> CasePage:
+    """One page of case summaries matching `clauses`, with the total count."""
+    total = session.scalar(select(func.count()).select_from(Case).where(*clauses))
+    rows = session.execute(_summaries().where(*clauses).order_by(*order, Case.id).limit(limit).offset(offset))
+    return CasePage(items=[_summary(row) for row in rows], total=total, limit=limit, offset=offset)
+
+
+def attachment_out(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut.of(attachment, url=f"/api/v1/attachments/{attachment.id}")
+
+
+def _event_out(event: CaseEvent) -> EventOut:
+    return EventOut.of(event, detail=json.loads(event.detail) if event.detail else None)
+
+
+def detail(session: Session, actor: Actor, case_id: int) -> CaseDetail:
+    """The case with its history, what the actor may do now, who should handle it and its photos."""
+    case = load_case(session, actor, case_id)
+    head = _summary(session.execute(_summaries().where(Case.id == case.id)).one())
+    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+    attachments = session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id))
+    proposals = propose_assignees(session, case) if case.state == "registered" else []
+    return CaseDetail(**head.model_dump(), events=[_event_out(e) for e in events],
+                      allowed_actions=allowed_actions(case, actor),
+                      proposals=proposals,
+                      attachments=[attachment_out(a) for a in attachments])
 
 
 def latest_cases(session: Session, scope: Scope, limit: int = 50) -> list[dict]:
