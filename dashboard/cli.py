@@ -26,13 +26,29 @@ from backend.demo.citygen.geometry import SCALES
 from backend.demo.simulator import Simulator
 from backend.accounts.tokens import issue_token
 
+# What `python -m dashboard --help` says of the code's layout (the README's "Layout" section says more).
+LAYOUT = """where things are:
+  dashboard/           app factory, this command, sign-in, Socket.IO, WSGI entry
+  layouts/, callbacks/ one module per screen (component trees; their callbacks)
+  assets/              CSS and the browser code: the live link and one file per screen
+  backend/platform/    configuration, database, bulk writes, migrations, translations
+  backend/geo/         grid tree, locating a point, scopes
+  backend/accounts/    users, passwords, API tokens
+  backend/cases/       workflow, intake, routing, duplicates, sweeper, case queries
+  backend/events/      outbox, relay, event bus (in-process or Redis Streams), catch-up
+  backend/indicators/  what the wall and the leaders count
+  backend/api/         the REST API (/api/v1); backend/open311/ GeoReport v2
+  backend/demo/        the demo city generator, seeding, the live simulator
+  backend/models/      the tables, one module per aggregate; migrations/ their history"""
+
 KNOWN_ERRORS = (ConfigError, DatabaseUnavailable, SchemaOutOfDate, SeedError, UserError, OSError)
 DEMO_ACCOUNTS = (("duty", "duty officer, whole city"), ("dispatcher", "dispatcher, whole city"),
                  ("leader", "leader"), ("street1", "dispatcher of one street"), ("admin", "administrator"))
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m dashboard",
+    parser = argparse.ArgumentParser(prog="python -m dashboard", epilog=LAYOUT,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
                                      description="Grid command centre. Without a subcommand: serve.")
     commands = parser.add_subparsers(dest="command", metavar="{serve,seed,db,simulate,create-user,create-token}")
     serve = commands.add_parser("serve", help="serve the command centre (default)")

@@ -35,6 +35,15 @@ def test_help_lists_the_subcommands():
         assert command in result.stdout
 
 
+def test_help_says_where_things_are_and_every_folder_it_names_exists():
+    result = run("--help")
+    layout = result.stdout.partition("where things are:")[2]
+    folders = {word.rstrip(",") for line in layout.splitlines() for word in line.split() if word.endswith(("/", "/,"))}
+    assert {"dashboard/", "backend/cases/", "backend/events/", "migrations/"} <= folders
+    for folder in folders:
+        assert os.path.isdir(os.path.join(ROOT, folder)), folder
+
+
 def test_serve_is_the_default_command_and_takes_its_options(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
