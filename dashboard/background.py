@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 
-from backend.cases import sweeper
+from backend.cases.sweeper import Sweeper
 from backend.demo.simulator import Simulator
 
 
 def start(centre) -> None:
     """Start the threads; `centre.background` holds their stop events."""
     centre.locator  # build the grid index now (a second at Zhengzhou's size), not in the first report's request
-    jobs = [centre.relay.run, centre.follower.run, lambda stop: sweeper.run(centre.sessions, centre.config, stop),
+    jobs = [centre.relay.run, centre.follower.run, Sweeper(centre.sessions, centre.config).run,
             centre.presence.run]
     if centre.config.simulator:
         simulator = Simulator(centre.sessions, centre.locator, centre.config)
