@@ -170,8 +170,8 @@ def running(*workers: JobWorker):
             assert not thread.is_alive(), "a job worker did not stop"
 
 
-def test_two_workers_in_different_processes_do_each_job_once(postgres_url):
-    """Two workers, each with its own engine as a server process has, race for 100 jobs. Each one's first
+def test_two_workers_racing_on_postgresql_do_each_job_once(postgres_url):
+    """Two workers, each with its own engine as each server process has, race for 100 jobs. Each one's first
     job waits until the other is also in the middle of one, so they surely run side by side."""
     engines = [make_engine(postgres_url) for _ in range(2)]
     upgrade(engines[0])

@@ -33,8 +33,8 @@ from backend.platform.worker import Backoff, Worker
 
 log = logging.getLogger(__name__)
 Handler = Callable[[str, dict], None]  # (idempotency key, payload); raises when the effect did not happen
-# A taken job is its worker's for this long; after that the worker is taken for dead. Well above what a
-# handler may take (its own calls time out within a minute), so a slow job is not run twice.
+# A taken job is its worker's for this long; after that the worker is taken for dead. Handlers time out
+# their calls well within it (a minute at most), so a slow job is not run twice.
 LEASE = timedelta(minutes=5)
 # A failed job is retried after 30 s, then doubling up to an hour, and given up after its 10th attempt:
 # about three hours of retries, so a receiver down for an afternoon's maintenance still gets its messages.
