@@ -17,6 +17,7 @@ import layouts
 from backend import api, open311
 from backend.platform.config import Config
 from backend.platform.db import make_engine, session_factory
+from backend.platform.jobs import JobWorker
 from backend.events.bus import EventBus, make_bus
 from backend.events.relay import Relay
 from backend.cases.batcher import IntakeBatcher
@@ -46,6 +47,11 @@ class CommandCentre:
     @cached_property
     def relay(self) -> Relay:
         return Relay(self.sessions, self.bus)
+
+    @cached_property
+    def jobs(self) -> JobWorker:
+        """Runs the durable jobs; the handler of each kind comes with the feature that enqueues it."""
+        return JobWorker(self.sessions, handlers={})
 
     @cached_property
     def intake(self) -> IntakeBatcher:

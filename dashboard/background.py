@@ -1,22 +1,22 @@
 """Background work of a serving process: the outbox relay, following the event stream for this process's
-screens, the time-limit sweeper, renewing who is online, and the simulator in demo mode."""
+screens, the time-limit sweeper, the job worker, renewing who is online, and the simulator in demo mode."""
 from __future__ import annotations
 
 import threading
 
-from backend.cases import sweeper
+from backend.cases.sweeper import Sweeper
 from backend.demo.simulator import Simulator
 
 
 def start(centre) -> None:
     """Start the threads; `centre.background` holds their stop events."""
     centre.locator  # build the grid index now (a second at Zhengzhou's size), not in the first report's request
-    jobs = [centre.relay.run, centre.follower.run, lambda stop: sweeper.run(centre.sessions, centre.config, stop),
+    loops = [centre.relay.run, centre.follower.run, Sweeper(centre.sessions, centre.config).run, centre.jobs.run,
             centre.presence.run]
     if centre.config.simulator:
         simulator = Simulator(centre.sessions, centre.locator, centre.config)
-        jobs.append(simulator.run)
-    for job in jobs:
+        loops.append(simulator.run)
+    for loop in loops:
         stop = threading.Event()
-        threading.Thread(target=job, args=(stop,), daemon=True).start()
+        threading.Thread(target=loop, args=(stop,), daemon=True).start()
         centre.background.append(stop)

@@ -10,13 +10,13 @@ a district sees its streets' people, a street never sees another street's.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from dataclasses import asdict, dataclass
 
 from flask_socketio import SocketIO
 
-log = logging.getLogger(__name__)
+from backend.platform.worker import Worker
+
 # A connection's entry outlives a crashed process by at most this; live processes renew theirs more often.
 ENTRY_SECONDS = 90
 RENEW_SECONDS = 30
@@ -91,8 +91,11 @@ def online_in(people: list[Person], grid_id: int) -> list[dict]:
             for p in sorted(inside.values(), key=lambda p: (p.role, p.name))]
 
 
-class Presence:
+class Presence(Worker):
+    name = "renewing this process's connections"
+
     def __init__(self, socketio: SocketIO, register: MemoryRegister | RedisRegister):
+        super().__init__(RENEW_SECONDS)
         self._socketio = socketio
         self._register = register
 
@@ -110,13 +113,9 @@ class Presence:
         for grid_id in chain:
             self._socketio.emit("presence", online_in(everyone, grid_id), to=f"grid:{grid_id}")
 
-    def run(self, stop: threading.Event) -> None:
-        """Renew this process's entries until `stop` (a background job); an outage is retried next round."""
-        while not stop.wait(RENEW_SECONDS):
-            try:
-                self._register.renew()
-            except Exception:
-                log.exception("presence: renewing this process's connections failed")
+    def round(self) -> None:
+        """Renew this process's entries (a background job, every RENEW_SECONDS)."""
+        self._register.renew()
 
 
 def make_register(redis_url: str | None) -> MemoryRegister | RedisRegister:

@@ -12,8 +12,6 @@ is online (dashboard/presence.py).
 """
 from __future__ import annotations
 
-import logging
-import threading
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -25,10 +23,8 @@ from backend.events.bus import EventBus
 from backend.events.catchup import missed_events
 from backend.geo.locator import GridLocator
 from backend.models import PLACEMENT_COLUMNS
+from backend.platform.worker import Backoff, Worker
 from dashboard.presence import Person, Presence
-
-log = logging.getLogger(__name__)
-MAX_BACKOFF_SECONDS = 10.0
 
 
 def rooms_of(event: dict) -> list[str]:
@@ -70,7 +66,7 @@ def _catch_up(bus: EventBus, last_id: str) -> None:
     emit("events", missed, to=request.sid)
 
 
-class Follower:
+class Follower(Worker):
     """Pushes the stream to this process's own clients, following it from the process's start.
 
     Every server process follows the stream itself (it is the one source of
@@ -82,38 +78,33 @@ class Follower:
     (GET /api/v1/events); `prev` is None for a room's first push since start.
     """
 
+    name = "following the event stream"
     WAIT_SECONDS = 1.0  # how long one read waits for news before checking `stop`
 
     def __init__(self, bus: EventBus, socketio: SocketIO):
+        # No wait between rounds: each round's read waits for news. After a failure, retry after a second at
+        # first (the read's own wait), doubling to 10 s.
+        super().__init__(period=0, backoff=Backoff(first=self.WAIT_SECONDS, cap=10.0))
         self._bus = bus
         self._socketio = socketio
         self._last_in_room: dict[str, str] = {}
-        self._start_id = bus.last_id()  # events from the process's creation on are pushed, even before `run` starts
+        self._last_id = bus.last_id()  # events from the process's creation on are pushed, even before `run` starts
 
     def last_in(self, room: str) -> str | None:
         """The id of the last event pushed to the room by this process, if any."""
         return self._last_in_room.get(room)
 
-    def run(self, stop: threading.Event) -> None:
-        last_id = self._start_id
-        backoff = self.WAIT_SECONDS
-        while not stop.is_set():
-            try:
-                last_id = last_id or self._bus.last_id()
-                batch = self._bus.wait_after(last_id, self.WAIT_SECONDS)
-                backoff = self.WAIT_SECONDS
-            except Exception:
-                log.exception("following the event stream failed; retrying in %.1f s", backoff)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-                continue
-            if batch.gap:  # the stream restarted (Redis lost it): screens must read afresh
-                self._last_in_room.clear()
-                self._socketio.emit("reload", {"reason": "the event stream restarted"}, ignore_queue=True)
-                last_id = None
-            elif batch.events:
-                self.push(batch.events)
-                last_id = batch.events[-1][0]
+    def round(self) -> None:
+        """Push what the next read brings (it waits up to WAIT_SECONDS for news)."""
+        self._last_id = self._last_id or self._bus.last_id()
+        batch = self._bus.wait_after(self._last_id, self.WAIT_SECONDS)
+        if batch.gap:  # the stream restarted (Redis lost it): screens must read afresh
+            self._last_in_room.clear()
+            self._socketio.emit("reload", {"reason": "the event stream restarted"}, ignore_queue=True)
+            self._last_id = None
+        elif batch.events:
+            self.push(batch.events)
+            self._last_id = batch.events[-1][0]
 
     def push(self, events: list[tuple[str, dict]]) -> None:
         by_room: dict[str, list[dict]] = defaultdict(list)

@@ -1,12 +1,16 @@
-"""The initial migration builds the models' schema from empty, on SQLite and PostgreSQL alike."""
+"""The migrations build the models' schema from empty, on SQLite and PostgreSQL alike, and each keeps its promise."""
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from backend.platform.db import make_engine
-from backend.platform.migrate import SchemaOutOfDate, current_revision, ensure_schema, head_revision
-from backend.models import Base
+from backend.platform.migrate import (SchemaOutOfDate, _alembic_config, current_revision, ensure_schema, head_revision,
+                                      upgrade)
+from backend.models import Base, Job
+from tests.conftest import NOW
 
 
 def _assert_upgrades_from_empty(url: str) -> None:
@@ -54,6 +58,33 @@ def test_the_relay_reads_what_is_left_to_publish_from_an_index_of_only_that(data
             options = connection.scalar(text("SELECT reloptions FROM pg_class WHERE relname = 'outbox_event'"))
             assert set(options) == {"autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=1000"}
     engine.dispose()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_jobs_migration_checks_states_and_keys_and_downgrades_cleanly(database, request, tmp_path):
+    """0008: a job's status is one of four and its key unique, in the database; workers find the due jobs in
+    an index of the unfinished ones only; downgraded, the table is gone, and upgraded again nothing drifts."""
+    url = request.getfixturevalue("postgres_url") if database == "postgresql" else f"sqlite:///{tmp_path / 'j.sqlite'}"
+    engine = make_engine(url)
+    try:
+        ensure_schema(engine)
+        with engine.connect() as connection:
+            condition = _index_condition(connection, "ix_job_due")
+            assert "pending" in condition and "running" in condition and "done" not in condition
+        job = {"kind": "sms.send", "idempotency_key": "sms:1", "payload": "{}", "status": "pending", "attempts": 0,
+               "next_attempt_at": NOW, "created_at": NOW, "updated_at": NOW}
+        with engine.begin() as connection:
+            connection.execute(insert(Job), job)
+        for refused in ({**job, "idempotency_key": "sms:2", "status": "sent"}, job):
+            with pytest.raises(IntegrityError), engine.begin() as connection:
+                connection.execute(insert(Job), refused)
+        command.downgrade(_alembic_config(engine), "0007")
+        assert "job" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        with engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    finally:
+        engine.dispose()
 
 
 def test_database_with_foreign_tables_is_not_migrated_blindly(tmp_path):

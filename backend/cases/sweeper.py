@@ -8,15 +8,15 @@ sweep only does what is still due, so a repeated sweep changes nothing.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.platform.config import Config
 from backend.platform.db import begin_writing
+from backend.platform.worker import Worker, one_at_a_time
 from backend.models import Case, CaseEvent, Category, Grid
 from backend.geo.scope import Scope
 from backend.cases.workflow import SYSTEM, Actor, WorkflowError, card_for, perform
@@ -37,12 +37,6 @@ class SweepResult:
 def system_actor(session: Session) -> Actor:
     root = session.scalar(select(Grid).where(Grid.parent_id.is_(None)))
     return Actor(name=SYSTEM, role=SYSTEM, scope=Scope.of_grid(root))
-
-
-def _has_lock(session: Session) -> bool:
-    if session.bind.dialect.name != "postgresql":
-        return True  # SQLite is the single-process embedded default
-    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SWEEPER_LOCK}))
 
 
 def _last_escalation(session: Session, case_id: int) -> datetime | None:
@@ -72,7 +66,7 @@ def _escalation_due(session: Session, case: Case, now: datetime, grace: timedelt
 
 def sweep(session: Session, now: datetime, config: Config) -> SweepResult:
     """Mark due cards and escalate cases overdue past the grace period (not committed)."""
-    if not _has_lock(session):
+    if not one_at_a_time(session, SWEEPER_LOCK):
         return SweepResult(skipped=True)
     actor = system_actor(session)
     grace = timedelta(hours=config.escalation_grace_hours)
@@ -90,15 +84,21 @@ def sweep(session: Session, now: datetime, config: Config) -> SweepResult:
     return SweepResult(cards=cards, escalated=escalated)
 
 
-def run(sessions: sessionmaker[Session], config: Config, stop: threading.Event) -> None:
-    """Sweep every `config.sweep_seconds` until `stop` is set; a failed sweep is logged and retried."""
-    while not stop.wait(config.sweep_seconds):
-        try:
-            with sessions() as session:
-                begin_writing(session)
-                result = sweep(session, datetime.now(timezone.utc), config)
-                session.commit()
-            if result.cards or result.escalated:
-                log.info("sweep: %d cards, %d escalations", result.cards, result.escalated)
-        except Exception:
-            log.exception("sweep failed")
+class Sweeper(Worker):
+    """Sweeps every `config.sweep_seconds`, each sweep in a transaction of its own; a failed sweep is
+    retried with the workers' backoff."""
+
+    name = "sweeper"
+
+    def __init__(self, sessions: sessionmaker[Session], config: Config):
+        super().__init__(config.sweep_seconds)
+        self._sessions = sessions
+        self._config = config
+
+    def round(self) -> None:
+        with self._sessions() as session:
+            begin_writing(session)
+            result = sweep(session, datetime.now(timezone.utc), self._config)
+            session.commit()
+        if result.cards or result.escalated:
+            log.info("sweep: %d cards, %d escalations", result.cards, result.escalated)

@@ -3,14 +3,17 @@
 One relay publishes at a time (a PostgreSQL advisory lock when several
 processes run one each), so the bus receives events in outbox order. If the
 bus fails mid-batch the batch is not marked and is published again later;
-readers drop repeats by `outbox_id`.
+readers drop repeats by `outbox_id`. A failed round (the bus or the database
+down) is retried with the workers' backoff (backend.platform.worker).
 
 With several processes on PostgreSQL, one relay leads: the one whose LISTEN
 connection holds the leader's advisory lock. The others stand by, trying
 for the lock every few seconds, so when the leader's process dies (and its
-connection with it) another takes over. Standing by, a relay does nothing:
-rounds that found the lock taken cost as much as the leader's own. The lock
-per round stays, for the moment a leader lost its connection mid-round.
+connection with it) another takes over. A relay that is not leading publishes
+nothing: rounds that found the lock taken cost as much as the leader's own.
+So a relay whose LISTEN connection is down does not lead until it has
+reconnected. The lock per round stays, for the moment a leader lost its
+connection mid-round.
 
 The leader sleeps until there is something to publish. A commit in its
 process that wrote outbox rows wakes it at once (never its own commits, which
@@ -26,15 +29,14 @@ import json
 import logging
 import os
 import threading
-import time
-from collections.abc import Callable
 from datetime import datetime, timezone
 
 import psycopg
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.platform.db import begin_writing
+from backend.platform.worker import OUTAGE_BACKOFF, Worker, first_line, one_at_a_time
 from backend.events import outbox
 from backend.events.bus import EventBus
 from backend.models import OutboxEvent
@@ -54,10 +56,6 @@ POLL_SECONDS = 0.5
 # Rounds start at most this often: under load, one round publishes what many commits wrote (a round per
 # report cost more than the report), while a lone change after a quiet spell still goes out at once.
 MIN_ROUND_SECONDS = 0.01
-# After a failure (bus or database down) wait before retrying, doubling from
-# the first to the cap so a long outage does not flood the log.
-FIRST_BACKOFF_SECONDS = 0.5
-MAX_BACKOFF_SECONDS = 10.0
 # How long the listener waits for notifications before it looks whether it should stop.
 STOP_CHECK_SECONDS = 1.0
 # The LISTEN connection only ever reads, so a link that died silently (no reset, e.g. a dropped NAT entry)
@@ -66,17 +64,14 @@ LISTEN_CONNECT_ARGS = {"autocommit": True, "connect_timeout": 5, "keepalives": 1
                        "keepalives_interval": 10, "keepalives_count": 3}
 
 
-class Relay:
-    def __init__(self, sessions: sessionmaker[Session], bus: EventBus,
-                 on_published: Callable[[str, dict], None] = lambda event_id, event: None,
-                 poll_seconds: float = POLL_SECONDS, min_round_seconds: float = MIN_ROUND_SECONDS):
-        """`on_published(id, event)` runs after each publish (e.g. a live push to screens)."""
+class Relay(Worker):
+    name = "relay"
+
+    def __init__(self, sessions: sessionmaker[Session], bus: EventBus, poll_seconds: float = POLL_SECONDS,
+                 min_round_seconds: float = MIN_ROUND_SECONDS):
+        super().__init__(poll_seconds, wakeable=True, min_interval=min_round_seconds)
         self._sessions = sessions
         self._bus = bus
-        self._on_published = on_published
-        self._poll_seconds = poll_seconds
-        self._min_round_seconds = min_round_seconds
-        self.wake = threading.Event()
         self.leading = threading.Event()
         event.listen(sessions, "after_commit", self._after_commit)
 
@@ -85,49 +80,33 @@ class Relay:
         if not session.in_nested_transaction() and outbox.wrote_outbox(session):
             self.wake.set()
 
-    def _locked(self, session: Session) -> bool:
-        if session.bind.dialect.name != "postgresql":
-            return True
-        return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": RELAY_LOCK}))
-
     def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; answers how many."""
         with self._sessions() as session:
             begin_writing(session)
-            if not self._locked(session):
+            if not one_at_a_time(session, RELAY_LOCK):
                 return 0
             rows = session.execute(select(OutboxEvent.id, OutboxEvent.payload)
                                    .where(OutboxEvent.published_at.is_(None))
                                    .order_by(OutboxEvent.id).limit(BATCH)).all()
             for outbox_id, payload in rows:
-                event = {**json.loads(payload), "outbox_id": outbox_id}
-                self._on_published(self._bus.publish(event), event)
+                self._bus.publish({**json.loads(payload), "outbox_id": outbox_id})
             if rows:
                 session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([r.id for r in rows]))
                                 .values(published_at=datetime.now(timezone.utc)))
             session.commit()
             return len(rows)
 
+    def round(self) -> None:
+        """Publish everything there is, if leading."""
+        if self.leading.is_set():
+            while self.publish_pending() == BATCH:
+                pass
+
     def run(self, stop: threading.Event) -> None:
         """Publish whenever woken, and at least every poll, until `stop` (seen at the next wake or poll)."""
         listener = self._start_listener(stop)
-        backoff = FIRST_BACKOFF_SECONDS
-        round_started = -self._min_round_seconds
-        while not stop.is_set():
-            self.wake.wait(self._poll_seconds)
-            stop.wait(round_started + self._min_round_seconds - time.monotonic())
-            round_started = time.monotonic()
-            self.wake.clear()
-            if not self.leading.is_set():
-                continue
-            try:
-                while self.publish_pending() == BATCH:
-                    pass
-                backoff = FIRST_BACKOFF_SECONDS
-            except Exception:
-                log.exception("relay failed; retrying in %.1f s", backoff)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        super().run(stop)
         if listener is not None:
             listener.join()  # so a stopped relay has closed its LISTEN connection too
 
@@ -147,12 +126,12 @@ class Relay:
     def _listen(self, libpq_url: str, stop: threading.Event) -> None:
         """Lead and wake the relay on each notification until `stop`, reconnecting with back-off when the
         link drops."""
-        backoff = FIRST_BACKOFF_SECONDS
+        failures = 0
         while not stop.is_set():
             try:
                 with psycopg.connect(libpq_url, application_name=f"{APPLICATION_NAME} {os.getpid()}",
                                      **LISTEN_CONNECT_ARGS) as connection:
-                    backoff = FIRST_BACKOFF_SECONDS
+                    failures = 0
                     if not self._take_the_lead(connection, stop):
                         return
                     connection.execute(f"LISTEN {CHANNEL}")
@@ -163,10 +142,11 @@ class Relay:
                     finally:
                         self.leading.clear()
             except psycopg.Error as error:
-                reason = str(error).strip().partition("\n")[0]
-                log.warning("relay cannot LISTEN (%s); polling only, reconnecting in %.1f s", reason, backoff)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                failures += 1
+                delay = OUTAGE_BACKOFF.after(failures)
+                log.warning("relay cannot LISTEN (%s): it cannot lead, so publishes nothing, until it reconnects "
+                            "(in %.1f s)", first_line(error), delay)
+                stop.wait(delay)
 
     @staticmethod
     def _take_the_lead(connection: psycopg.Connection, stop: threading.Event) -> bool:

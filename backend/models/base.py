@@ -17,6 +17,7 @@ CASE_STATES = ("collected", "registered", "dispatched", "handling", "fed_back", 
 OPEN_STATES = ("collected", "registered", "dispatched", "handling", "fed_back")
 CARDS = ("none", "yellow", "red")
 LANGUAGE_CODES = ("en", "zh_Hans")
+JOB_STATES = ("pending", "running", "done", "failed")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -1,1 +1,2 @@
-"""Configuration, database, bulk writes, migrations and translations: what every domain stands on."""
+"""Configuration, database, bulk writes, migrations, translations, the background workers' loop and durable
+jobs: what every domain stands on."""
