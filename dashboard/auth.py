@@ -9,12 +9,12 @@ from flask import Blueprint, Flask, jsonify, redirect, render_template_string, r
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
 
-from backend.api.context import centre
 from backend.accounts.users import authenticate
 from backend.platform.i18n import LANGUAGES, Translator
 from backend.models import User
 from backend.geo.scope import Scope
 from backend.accounts.tokens import digest, user_for_token
+from dashboard.context import centre
 
 # Paths anyone may fetch: the login form and static files (no data in them), and Open311,
 # whose GET endpoints the GeoReport v2 convention makes public (POST checks its api_key).

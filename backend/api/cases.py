@@ -7,7 +7,7 @@ from pydantic import Field, create_model
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from backend.api import context
+from dashboard import context
 from backend.api.case_views import detail, page
 from backend.api.registry import endpoint
 from backend.api.schemas import MAX_ID, ActionBody, CaseDetail, CasePage, CasePath, CaseQuery

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
-from backend.api import context
+from dashboard import context
 from backend.cases.intake import ReportIn
 from backend.models import (OPEN_STATES, Case, CaseEvent, Category, Department, User, case_id_from_number,
                             case_number)
