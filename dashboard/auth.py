@@ -1,10 +1,12 @@
 """Login, logout and the gate every request passes: Flask-Login sessions over backend.accounts.users."""
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from cachetools import TTLCache
 from flask import Blueprint, Flask, jsonify, redirect, render_template_string, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
@@ -82,25 +84,23 @@ class RecentTokens:
     language switch must show on the next page.
     """
 
-    MAX_ENTRIES = 10_000  # more distinct tokens than this in one window and the memory starts afresh
+    # Far more devices than a city's handhelds; past it the least recently used token is read again.
+    MAX_ENTRIES = 10_000
 
     def __init__(self, seconds: float, clock=time.monotonic):
-        self._seconds = seconds
-        self._clock = clock
-        self._users: dict[str, tuple[float, SessionUser]] = {}
+        self._users: TTLCache[str, SessionUser] = TTLCache(self.MAX_ENTRIES, ttl=seconds, timer=clock)
+        self._lock = threading.Lock()  # requests run in threads, and a TTLCache is not thread-safe
 
     def user(self, token: str, load) -> SessionUser | None:
         """The remembered user of `token`, or `load(token)`'s answer (remembered if it is a user)."""
         key = digest(token)  # no clear tokens kept in memory
-        now = self._clock()
-        remembered = self._users.get(key)
-        if remembered is not None and remembered[0] > now:
-            return remembered[1]
-        user = load(token)
-        if user is not None and self._seconds > 0:
-            if len(self._users) >= self.MAX_ENTRIES:
-                self._users = {}
-            self._users[key] = (now + self._seconds, user)
+        with self._lock:
+            user = self._users.get(key)
+        if user is None:
+            user = load(token)  # outside the lock: one slow read does not hold up other devices
+            if user is not None:
+                with self._lock:
+                    self._users[key] = user
         return user
 
 
