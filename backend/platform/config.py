@@ -54,7 +54,6 @@ def setting(default: Any = None, *, env: str, description: str, shown_default: s
 class Config(BaseSettings):
     """Every setting of the product."""
 
-    # Config(...) is exactly what it is given (tests build their own): only from_env reads the environment.
     model_config = SettingsConfigDict(frozen=True, validate_by_name=True, validate_by_alias=True, extra="forbid")
 
     database_url: str = setting(f"sqlite:///{DEFAULT_SQLITE_PATH}", env="DATABASE_URL", description=(
@@ -115,6 +114,7 @@ class Config(BaseSettings):
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, **_environment_and_files):
+        """Config(...) is exactly what it is given (tests build their own): only from_env reads the environment."""
         return (init_settings,)
 
     @model_validator(mode="after")
@@ -131,15 +131,12 @@ class Config(BaseSettings):
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
         """The settings in `env` (the process environment by default); an empty variable counts as unset."""
         env = os.environ if env is None else env
-        return cls(**{name: env[name] for name in environment_names() if env.get(name)})
+        names = [field.validation_alias for field in cls.model_fields.values()]
+        return cls(**{name: env[name] for name in names if env.get(name)})
 
     def updated(self, **changes: Any) -> "Config":
         """A copy with `changes` (by attribute name), validated like the original."""
         return type(self)(**(self.model_dump() | changes))
-
-
-def environment_names() -> list[str]:
-    return [field.validation_alias for field in Config.model_fields.values()]
 
 
 def _explain(error: ValidationError) -> str:
