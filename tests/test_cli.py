@@ -7,6 +7,7 @@ import sys
 
 from sqlalchemy import func, select
 
+from backend.platform.config import settings_table
 from backend.platform.db import make_engine, session_factory
 from backend.models import Grid, User
 
@@ -33,6 +34,11 @@ def test_help_lists_the_subcommands():
     assert result.returncode == 0
     for command in ("serve", "seed", "db", "simulate", "create-user"):
         assert command in result.stdout
+
+
+def test_settings_prints_the_configuration_table():
+    result = run("settings")
+    assert result.returncode == 0 and result.stdout == settings_table() + "\n"
 
 
 def test_serve_is_the_default_command_and_takes_its_options(tmp_path):
