@@ -1,12 +1,12 @@
 """What every callback needs from the request: the command centre, a session, the user.
 
-The centre, sessions and clock are the API views' own (`backend.api.context`): one request context for both.
+The centre, sessions and clock are the API views' own (`dashboard.context`): one request context for both.
 """
 from __future__ import annotations
 
 from flask_login import current_user
 
-from backend.api.context import centre, now, session
+from dashboard.context import centre, now, session
 
 __all__ = ["centre", "now", "session", "user"]
 

@@ -143,8 +143,7 @@ def report_in(values: dict[str, str], point: dict | None, token: str) -> tuple[R
 def receipt(_, s, case: Case, values: dict[str, str]) -> dict:
     grid = s.get(Grid, case.grid_id) if case.grid_id else None
     duplicate = s.get(Case, case.duplicate_of_id) if case.duplicate_of_id else None
-    local = case.created_at.astimezone(ZoneInfo(centre().config.timezone))
-    return {"number": case.number, "time": f"{local:%H:%M:%S}",
+    return {"number": case.number, "time": _.clock(case.created_at, ZoneInfo(centre().config.timezone)),
             "category": f"{_.name(case.category.parent)} / {_.name(case.category)}",
             "grid": place_name(_, s, grid) if grid else _("City level (address only)"),
             "caller": " · ".join(v for v in (values["name"], values["phone"]) if v),

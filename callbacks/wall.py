@@ -159,7 +159,7 @@ def refresh(grid_id, _reload, _pushed_reload):
     limits = thresholds([f["properties"]["open_cases"] for f in collection["features"]])
     hideout = {"colours": MAP_COLOURS, "thresholds": limits, "selected": grid.id if grid.level == 3 else None,
                "labels": len(collection["features"]) <= MAX_LABELS}
-    updated = _("Updated {time}").format(time=f"{at.astimezone(tz):%H:%M:%S}")
+    updated = _("Updated {time}").format(time=_.clock(at, tz))
     # head and counted: where the screen's live link goes on from, and the changes it must not count again.
     focus = {"id": grid.id, "level": grid.level, "map_level": frame.level + 1 if frame else None,
              "timezone": config.timezone, "day": f"{at.astimezone(tz):%Y-%m-%d}", "head": head,

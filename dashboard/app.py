@@ -22,6 +22,7 @@ from backend.events.bus import EventBus, make_bus
 from backend.events.relay import Relay
 from backend.cases.batcher import IntakeBatcher
 from backend.geo.locator import GridLocator
+from dashboard import context
 from dashboard.auth import init_auth
 from dashboard.presence import Presence, make_register
 from dashboard.realtime import Follower, init_realtime
@@ -29,8 +30,7 @@ from dashboard.realtime import Follower, init_realtime
 
 @dataclass
 class CommandCentre:
-    """Everything a running command centre holds; reachable from a request as
-    `flask.current_app.extensions["command_centre"]`."""
+    """Everything a running command centre holds; reachable from a request as `dashboard.context.centre()`."""
 
     config: Config
     engine: Engine
@@ -133,6 +133,6 @@ def create_app(config: Config) -> CommandCentre:
                         async_mode="threading", cors_allowed_origins=[])
     centre = CommandCentre(config=config, engine=engine, sessions=sessions, server=server, dash=app,
                            socketio=socketio)
-    server.extensions["command_centre"] = centre
+    context.attach(server, centre)
     init_realtime(socketio, centre.bus, centre.follower, centre.presence, lambda: centre.locator)
     return centre

@@ -1,20 +1,22 @@
 """Login, logout and the gate every request passes: Flask-Login sessions over backend.accounts.users."""
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from flask import Blueprint, Flask, jsonify, redirect, render_template_string, request, url_for
+from cachetools import TTLCache
+from flask import Blueprint, Flask, jsonify, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
 
-from backend.api.context import centre
 from backend.accounts.users import authenticate
 from backend.platform.i18n import LANGUAGES, Translator
 from backend.models import User
 from backend.geo.scope import Scope
 from backend.accounts.tokens import digest, user_for_token
+from dashboard.context import centre
 
 # Paths anyone may fetch: the login form and static files (no data in them), and Open311,
 # whose GET endpoints the GeoReport v2 convention makes public (POST checks its api_key).
@@ -82,46 +84,27 @@ class RecentTokens:
     language switch must show on the next page.
     """
 
-    MAX_ENTRIES = 10_000  # more distinct tokens than this in one window and the memory starts afresh
+    # Far more devices than a city's handhelds; past it the least recently used token is read again.
+    MAX_ENTRIES = 10_000
 
     def __init__(self, seconds: float, clock=time.monotonic):
-        self._seconds = seconds
-        self._clock = clock
-        self._users: dict[str, tuple[float, SessionUser]] = {}
+        self._users: TTLCache[str, SessionUser] = TTLCache(self.MAX_ENTRIES, ttl=seconds, timer=clock)
+        self._lock = threading.Lock()  # requests run in threads, and a TTLCache is not thread-safe
 
     def user(self, token: str, load) -> SessionUser | None:
         """The remembered user of `token`, or `load(token)`'s answer (remembered if it is a user)."""
         key = digest(token)  # no clear tokens kept in memory
-        now = self._clock()
-        remembered = self._users.get(key)
-        if remembered is not None and remembered[0] > now:
-            return remembered[1]
-        user = load(token)
-        if user is not None and self._seconds > 0:
-            if len(self._users) >= self.MAX_ENTRIES:
-                self._users = {}
-            self._users[key] = (now + self._seconds, user)
+        with self._lock:
+            user = self._users.get(key)
+        if user is None:
+            user = load(token)  # outside the lock: one slow read does not hold up other devices
+            if user is not None:
+                with self._lock:
+                    self._users[key] = user
         return user
 
 
-blueprint = Blueprint("auth", __name__)
-
-LOGIN_PAGE = """<!doctype html>
-<html lang="{{ 'zh-Hans' if lang == 'zh_Hans' else 'en' }}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ _('Command Centre') }} · {{ _('Sign in') }}</title>
-<link rel="icon" href="/_favicon.ico"><link rel="stylesheet" href="/assets/theme.css"></head>
-<body class="login-body"><main class="login-card">
-<h1>{{ _('Grid Command Centre') }}</h1>
-<form method="post" action="/login">
-<input type="hidden" name="next" value="{{ next }}"><input type="hidden" name="lang" value="{{ lang }}">
-<label>{{ _('User name') }}<input name="username" autocomplete="username" required autofocus value="{{ username }}"></label>
-<label>{{ _('Password') }}<input name="password" type="password" autocomplete="current-password" required></label>
-{% if error %}<p class="login-error" role="alert">{{ error }}</p>{% endif %}
-<button type="submit">{{ _('Sign in') }}</button>
-</form>
-<nav class="login-lang">{% for code, label in languages.items() %}<a href="?lang={{ code }}">{{ label }}</a>{% endfor %}</nav>
-</main></body></html>"""
+blueprint = Blueprint("auth", __name__, template_folder="templates")  # login.html
 
 
 def _safe_next(target: str | None) -> str:
@@ -134,8 +117,8 @@ def _safe_next(target: str | None) -> str:
 def _login_page(error: str = "", username: str = "", status: int = 200):
     lang = request.values.get("lang") or centre().config.default_language
     lang = lang if lang in LANGUAGES else "en"
-    return render_template_string(LOGIN_PAGE, _=Translator(lang), lang=lang, languages=LANGUAGES, error=error,
-                                  username=username, next=_safe_next(request.values.get("next"))), status
+    return render_template("login.html", _=Translator(lang), lang=lang, languages=LANGUAGES, error=error,
+                           username=username, next=_safe_next(request.values.get("next"))), status
 
 
 @blueprint.get("/login")
@@ -153,8 +136,8 @@ def login_submit():
     if user_id is None:
         default = command_centre.config.default_language
         language = request.form.get("lang", default)
-        message = Translator(language if language in LANGUAGES else default)("Wrong user name or password.")
-        return _login_page(message, username, 401)
+        _ = Translator(language if language in LANGUAGES else default)
+        return _login_page(_("Wrong user name or password."), username, 401)
     login_user(load_session_user(command_centre.sessions, str(user_id)))
     return redirect(_safe_next(request.form.get("next")))
 

@@ -1,4 +1,4 @@
-"""`python -m dashboard`: serve (the default), seed, db, simulate, create-user.
+"""`python -m dashboard`: serve (the default), seed, db, simulate, create-user, create-token, settings.
 
 Known failures (bad settings, an unreachable database, a port in use, bad
 input) print one line saying what is wrong and what to do, and exit 1;
@@ -12,12 +12,12 @@ import logging
 import socket
 import sys
 import threading
-from dataclasses import replace
 from datetime import datetime, timezone
 
 from backend.accounts.users import UserError, create_user
-from backend.platform.config import Config, ConfigError
-from backend.platform.db import DatabaseUnavailable, check_connection, check_redis, describe, make_engine, session_factory
+from backend.platform.config import Config, ConfigError, settings_table
+from backend.platform.db import (DatabaseUnavailable, check_connection, check_redis, describe, make_engine,
+                                 session_factory)
 from backend.geo.locator import GridLocator
 from backend.platform.migrate import SchemaOutOfDate, current_revision, ensure_schema, head_revision, upgrade
 from backend.models import ROLES
@@ -50,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", epilog=LAYOUT,
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      description="Grid command centre. Without a subcommand: serve.")
-    commands = parser.add_subparsers(dest="command", metavar="{serve,seed,db,simulate,create-user,create-token}")
+    commands = parser.add_subparsers(dest="command",
+                                     metavar="{serve,seed,db,simulate,create-user,create-token,settings}")
     serve = commands.add_parser("serve", help="serve the command centre (default)")
     serve.add_argument("--host", help="address to listen on (HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (PORT, default 8050)")
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     token = commands.add_parser("create-token", help="issue an API token (devices, other systems, Open311 api_key)")
     token.add_argument("username", help="the user the token acts as (its role and scope)")
     token.add_argument("--name", required=True, help="what uses the token, e.g. 'handheld 0042' or 'city hotline'")
+    commands.add_parser("settings", help="print the environment variables it reads, as the README's markdown table")
     return parser
 
 
@@ -107,8 +109,8 @@ def prepare(config: Config) -> None:
 
 
 def cmd_serve(config: Config, args) -> int:
-    config = replace(config, host=args.host or config.host, port=args.port or config.port,
-                     simulator=config.simulator and not args.no_simulator).validated()
+    config = config.updated(host=args.host or config.host, port=args.port or config.port,
+                            simulator=config.simulator and not args.no_simulator)
     _port_free(config.host, config.port)
     prepare(config)
     from dashboard.app import create_app  # imports Dash: only when serving
@@ -149,7 +151,7 @@ def cmd_simulate(config: Config, args) -> int:
     with sessions() as session:
         locator = GridLocator.from_session(session)
     if args.rate:
-        config = replace(config, simulator_peak_per_hour=args.rate)
+        config = config.updated(simulator_peak_per_hour=args.rate)
     Simulator(sessions, locator, config).run(threading.Event(), limit=args.count)
     return 0
 
@@ -174,8 +176,13 @@ def cmd_create_token(config: Config, args) -> int:
     return 0
 
 
+def cmd_settings(config: Config, args) -> int:
+    print(settings_table())
+    return 0
+
+
 COMMANDS = {"serve": cmd_serve, "seed": cmd_seed, "db": cmd_db, "simulate": cmd_simulate,
-            "create-user": cmd_create_user, "create-token": cmd_create_token}
+            "create-user": cmd_create_user, "create-token": cmd_create_token, "settings": cmd_settings}
 
 
 def main(argv: list[str] | None = None) -> int:

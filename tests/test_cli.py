@@ -7,6 +7,7 @@ import sys
 
 from sqlalchemy import func, select
 
+from backend.platform.config import settings_table
 from backend.platform.db import make_engine, session_factory
 from backend.models import Grid, User
 
@@ -42,6 +43,11 @@ def test_help_says_where_things_are_and_every_folder_it_names_exists():
     assert {"dashboard/", "backend/cases/", "backend/events/", "migrations/"} <= folders
     for folder in folders:
         assert os.path.isdir(os.path.join(ROOT, folder)), folder
+
+
+def test_settings_prints_the_configuration_table():
+    result = run("settings")
+    assert result.returncode == 0 and result.stdout == settings_table() + "\n"
 
 
 def test_serve_is_the_default_command_and_takes_its_options(tmp_path):

@@ -1,7 +1,9 @@
 """Settings come from the environment with safe defaults; a bad value is named, never guessed."""
+from pathlib import Path
+
 import pytest
 
-from backend.platform.config import Config, ConfigError
+from backend.platform.config import Config, ConfigError, settings_table
 
 
 def test_defaults_are_the_embedded_demo():
@@ -25,3 +27,36 @@ def test_production_mode_needs_a_secret_key():
 def test_bad_setting_is_named(env, name):
     with pytest.raises(ConfigError, match=name):
         Config.from_env(env)
+
+
+def test_simulator_follows_demo_mode_unless_set():
+    assert Config.from_env({"DEMO": "0", "SECRET_KEY": "s", "SIMULATOR": "1"}).simulator
+    assert not Config.from_env({"SIMULATOR": "off"}).simulator
+
+
+def test_an_empty_variable_counts_as_unset():
+    assert Config.from_env({"PORT": "", "DATABASE_URL": ""}).port == 8050
+
+
+@pytest.mark.parametrize("env, name", [
+    ({"EVENT_STREAM_LENGTH": "999"}, "EVENT_STREAM_LENGTH"), ({"YELLOW_SHARE": "1"}, "YELLOW_SHARE"),
+    ({"SWEEP_SECONDS": "0"}, "SWEEP_SECONDS"), ({"ESCALATION_GRACE_HOURS": "-1"}, "ESCALATION_GRACE_HOURS"),
+    ({"DUPLICATE_RADIUS_M": "-1"}, "DUPLICATE_RADIUS_M"), ({"TOKEN_RECHECK_SECONDS": "-1"}, "TOKEN_RECHECK_SECONDS"),
+])
+def test_setting_out_of_bounds_is_named(env, name):
+    with pytest.raises(ConfigError, match=f"^{name}="):
+        Config.from_env(env)
+
+
+def test_an_updated_copy_is_validated_and_keeps_the_rest():
+    config = Config(port=8060)
+    assert config.updated(host="0.0.0.0").secret_key == config.secret_key
+    with pytest.raises(ConfigError, match="PORT"):
+        config.updated(port=70000)
+
+
+def test_readme_configuration_table_is_the_generated_one():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("|")]
+    assert table == settings_table().splitlines()

@@ -18,7 +18,7 @@ def imported(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}  # `from dashboard import context`
     return names
 
 

@@ -108,7 +108,8 @@ def test_services_are_the_minor_categories_grouped_by_major_in_english(base):
 def test_services_speak_chinese_when_the_locale_asks(base):
     for locale in ("zh_CN", "zh"):
         services = requests.get(f"{base}/services.json", params={"locale": locale}).json()
-        assert next(s for s in services if s["service_code"] == "CA-01-03")["group"] == "市容环境"
+        service = next(s for s in services if s["service_code"] == "CA-01-03")
+        assert service["group"] == "市容环境" and "派遣后时限" in service["description"]  # from the catalogue
 
 
 def test_services_xml_has_the_spec_element_names(base):

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Response, send_file
 from sqlalchemy.orm import Session
 
-from backend.api import context
+from dashboard import context
 from backend.cases.queries import attachment_out
 from backend.api.errors import ApiError
 from backend.api.registry import endpoint

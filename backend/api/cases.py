@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from pydantic import Field, create_model
 
-from backend.api import context
+from dashboard import context
 from backend.api.registry import endpoint
 from backend.api.schemas import ActionBody, CasePath
 from backend.cases.actions import act

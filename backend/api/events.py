@@ -1,7 +1,7 @@
 """The live stream, for a screen resuming after a lost connection (and for any system that polls it)."""
 from __future__ import annotations
 
-from backend.api import context
+from dashboard import context
 from backend.api.registry import endpoint
 from backend.api.schemas import EventsOut, EventsQuery
 from backend.events.catchup import missed_events

@@ -5,7 +5,7 @@ import logging
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
-from backend.api import context
+from dashboard import context
 from backend.cases.queries import page
 from backend.api.errors import ApiError
 from backend.api.registry import endpoint

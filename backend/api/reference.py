@@ -7,7 +7,7 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.api import context
+from dashboard import context
 from backend.api.registry import endpoint
 from backend.api.schemas import (CategoryList, DepartmentList, GeoJsonQuery, GridFeatureCollection, GridNode,
                                  GridQuery, GridTree, MajorCategory, PersonOut, PersonPage, PersonQuery)

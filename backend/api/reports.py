@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from backend.api import context
+from dashboard import context
 from backend.api.errors import invalid
 from backend.api.registry import endpoint
 from backend.platform.db import begin_writing

@@ -19,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
-from backend.api import context
+from dashboard import context
 from backend.cases.intake import ReportIn
 from backend.models import (OPEN_STATES, Case, CaseEvent, Category, Department, User, case_id_from_number,
                             case_number)
 from backend.open311.formats import CONTENT_TYPES, Body, render, w3c
+from backend.platform.i18n import Translator
 from backend.accounts.tokens import user_for_token
 
 blueprint = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -42,19 +43,6 @@ STATE_NOTES = {
     "fed_back": "fed_back: result reported, awaiting verification",
     "closed": "closed: verified and closed",
     "cancelled": "cancelled: not accepted as a case",
-}
-TEXTS = {
-    "en": {"agency": "Grid Command Centre",
-           "limit": "{name} ({group}); time limit {hours:g} h from dispatch",
-           "no_limit": "{name} ({group})",
-           "notice": "The command centre registers and dispatches the report; "
-                     "it is to be handled within {hours:g} hours of dispatch.",
-           "no_limit_notice": "The command centre registers and dispatches the report."},
-    "zh_Hans": {"agency": "网格化指挥中心",
-                "limit": "{name}（{group}）；派遣后时限 {hours:g} 小时",
-                "no_limit": "{name}（{group}）",
-                "notice": "指挥中心受理并派遣；派遣后 {hours:g} 小时内处置。",
-                "no_limit_notice": "指挥中心受理并派遣。"},
 }
 # ReportIn's field names as an Open311 client knows them, for error messages.
 FIELD_NAMES = {"category_code": "service_code", "lon": "long", "address": "address_string",
@@ -93,8 +81,9 @@ def _listed(name: str) -> list[str]:
     return items
 
 
-def _locale() -> str:
-    return "zh_Hans" if (_arg("locale") or "").lower().startswith("zh") else "en"
+def _translator() -> Translator:
+    """The request's `locale` (GeoReport v2): Chinese for zh*, English otherwise."""
+    return Translator("zh_Hans" if (_arg("locale") or "").lower().startswith("zh") else "en")
 
 
 def _moment(name: str) -> datetime | None:
@@ -147,25 +136,26 @@ def _request_key(raw: str) -> RequestKey | None:
     return RequestKey(case_id, None if raw.isdigit() else raw[:8])
 
 
-def _service(category: Category, group: Category, locale: str) -> dict:
-    texts = TEXTS[locale]
-    name, group_name = _name(category, locale), _name(group, locale)
-    template = texts["no_limit"] if category.time_limit_hours is None else texts["limit"]
+def _service(category: Category, group: Category, _: Translator) -> dict:
+    name, group_name = _.name(category), _.name(group)
+    if category.time_limit_hours is None:
+        description = _("{name} ({group})").format(name=name, group=group_name)
+    else:
+        description = _("{name} ({group}); time limit {hours} h from dispatch").format(
+            name=name, group=group_name, hours=_.number(category.time_limit_hours))
     keywords = dict.fromkeys([category.name_en, category.name, group.name_en, group.name, category.code])
-    return {"service_code": category.code, "service_name": name,
-            "description": template.format(name=name, group=group_name, hours=category.time_limit_hours or 0),
+    return {"service_code": category.code, "service_name": name, "description": description,
             "metadata": False, "type": "realtime", "keywords": ", ".join(keywords), "group": group_name}
 
 
-def _name(row: Category | Department, locale: str) -> str:
-    return row.name if locale == "zh_Hans" else row.name_en
-
-
-def _service_notice(category: Category, locale: str) -> str:
-    texts = TEXTS[locale]
-    if category.time_limit_hours is None:
-        return texts["no_limit_notice"]
-    return texts["notice"].format(hours=category.time_limit_hours)
+def _service_notice(category: Category, _: Translator) -> str:
+    hours = category.time_limit_hours
+    if hours is None:
+        return _("The command centre registers and dispatches the report.")
+    return _.ngettext("The command centre registers and dispatches the report; "
+                      "it is to be handled within {hours} hour of dispatch.",
+                      "The command centre registers and dispatches the report; "
+                      "it is to be handled within {hours} hours of dispatch.", hours).format(hours=_.number(hours))
 
 
 def _minor_category(session: Session, code: str | None) -> Category | None:
@@ -190,12 +180,12 @@ def discovery() -> Response:
 
 @blueprint.get("/services.<fmt>")
 def services() -> Response:
-    locale = _locale()
+    _ = _translator()
     group = aliased(Category)
     with context.session() as session:
         rows = session.execute(select(Category, group).join(group, Category.parent_id == group.id)
                                .order_by(Category.code)).all()
-        return _respond([_service(category, parent, locale) for category, parent in rows], "services")
+        return _respond([_service(category, parent, _) for category, parent in rows], "services")
 
 
 @blueprint.get("/services/<service_code>.<fmt>")
@@ -229,14 +219,14 @@ def _cancel_reasons(session: Session, cases: list[Case]) -> dict[int, str]:
 
 
 def _request(case: Case, category: Category, department: Department | None, reasons: dict[int, str],
-             locale: str) -> dict:
+             _: Translator) -> dict:
     # Deliberately no reporter name, phone or email: they stay inside the command centre.
     return {"service_request_id": case.number, "status": _status(case.state),
             "status_notes": reasons.get(case.id, STATE_NOTES[case.state]),
-            "service_name": _name(category, locale), "service_code": category.code,
+            "service_name": _.name(category), "service_code": category.code,
             "description": case.description,
-            "agency_responsible": _name(department, locale) if department else TEXTS[locale]["agency"],
-            "service_notice": _service_notice(category, locale),
+            "agency_responsible": _.name(department) if department else _("Grid Command Centre"),
+            "service_notice": _service_notice(category, _),
             "requested_datetime": w3c(case.created_at), "updated_datetime": w3c(case.updated_at),
             "expected_datetime": w3c(case.deadline), "address": case.address, "address_id": None, "zipcode": None,
             "lat": case.lat, "long": case.lon, "media_url": None}
@@ -254,8 +244,8 @@ def _requests(session: Session, conditions: list, keys: list[RequestKey] | None 
         wanted = {key.case_id: key for key in keys}
         rows = [row for row in rows if wanted[row[0].id].matches(row[0])]
     reasons = _cancel_reasons(session, [case for case, _category, _department in rows])
-    locale = _locale()
-    return [_request(case, category, department, reasons, locale) for case, category, department in rows]
+    _ = _translator()
+    return [_request(case, category, department, reasons, _) for case, category, department in rows]
 
 
 def _filters() -> tuple[list, list[RequestKey]]:
@@ -370,13 +360,13 @@ def _report(category: Category) -> ReportIn:
 
 @blueprint.post("/requests.<fmt>")
 def create_request() -> Response:
-    locale = _locale()
+    _ = _translator()
     with context.session() as session:
         user = _authorised(session)
         category = _minor_category(session, _arg("service_code"))
         if category is None:
             raise BadRequest("service_code: missing or unknown; list them with GET services")
-        report, notice, submitter = _report(category), _service_notice(category, locale), (user.display_name, user.id)
+        report, notice, submitter = _report(category), _service_notice(category, _), (user.display_name, user.id)
     result = context.intake().submit(report, *submitter)
     if result.error is not None:
         error = result.error

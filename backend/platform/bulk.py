@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from psycopg import sql
 from sqlalchemy import Connection, Table, insert, text
 
 BATCH = 5_000  # rows per INSERT on SQLite: keeps statement size and memory flat at any scale
@@ -26,10 +27,15 @@ def _naive_utc(value):
     return value
 
 
+def _into(table: Table, columns: list[str]) -> sql.Composed:
+    """`table (column, ...)` as quoted identifiers, for COPY and INSERT."""
+    return sql.SQL("{} ({})").format(sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns)))
+
+
 def _copy(connection: Connection, table: Table, rows: list[dict]) -> None:
     columns = list(rows[0])
     cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+    with cursor.copy(sql.SQL("COPY {} FROM STDIN").format(_into(table, columns))) as copy:
         for row in rows:
             copy.write_row([_naive_utc(row[column]) for column in columns])
 
@@ -60,8 +66,8 @@ def insert_rows_into(connection: Connection, writes: list[tuple[Table, list[dict
         for table, rows in writes:
             if rows:
                 columns = list(rows[0])
-                cursor.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                                   f"VALUES ({', '.join(['%s'] * len(columns))})",
+                values = sql.SQL(", ").join([sql.Placeholder()] * len(columns))
+                cursor.executemany(sql.SQL("INSERT INTO {} VALUES ({})").format(_into(table, columns), values),
                                    [[_naive_utc(row[column]) for column in columns] for row in rows])
 
 
@@ -70,8 +76,8 @@ def insert_returning_ids(connection: Connection, table: Table, rows: list[dict])
     if not rows:
         return []
     if _copying(connection, rows):
-        ids = connection.execute(text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
-                                      "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
+        reserve = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+        ids = connection.execute(reserve, {"table": table.name, "n": len(rows)}).scalars().all()
         _copy(connection, table, [{"id": i, **row} for i, row in zip(ids, rows)])
         return ids
     return connection.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all()

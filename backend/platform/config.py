@@ -1,138 +1,178 @@
 """Configuration from environment variables, with safe defaults.
 
 One `Config` object is built at start-up and handed to everything that needs
-it; nothing reads the environment anywhere else.
+it; nothing reads the environment anywhere else. Each setting is declared once
+below: its type, default, bounds, meaning and environment variable; the
+README's table is generated from these declarations (`settings_table`).
 """
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from backend.platform.i18n import LANGUAGES
 
 DEFAULT_SQLITE_PATH = Path("instance") / "command-centre.sqlite"
+SECRET_KEY_HINT = "generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
-def _bool(name: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off", ""}:
-        return False
-    raise ConfigError(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
-
-
-def _number(name: str, raw: str, kind: type) -> float | int:
+def _known_time_zone(name: str) -> str:
     try:
-        return kind(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a {kind.__name__}") from None
+        ZoneInfo(name)
+    except Exception:
+        raise ValueError("not a known IANA time zone, e.g. Asia/Shanghai") from None
+    return name
 
 
-@dataclass(frozen=True)
-class Config:
-    """Every setting of the product. `from_env` documents each variable's name."""
+def _supported_language(code: str) -> str:
+    if code not in LANGUAGES:
+        raise ValueError(f"not supported; use one of {', '.join(LANGUAGES)}")
+    return code
 
-    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
-    redis_url: str | None = None
-    demo: bool = True
-    secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
-    host: str = "127.0.0.1"
-    port: int = 8050
-    timezone: str = "Asia/Shanghai"
-    default_language: str = "zh_Hans"
-    tile_url: str | None = None
-    tile_attribution: str = ""
-    simulator: bool = True
-    # Reports per hour at the busiest hour of the day; the night is quieter
-    # (see backend.demo.simulator). 240/h is one every 15 s: the wall looks alive
-    # without flooding a small demo city.
-    simulator_peak_per_hour: float = 240.0
-    # Time limits (DOMAIN.md §9 step lights): a yellow card once this share of
-    # the limit has passed, red once it is overdue.
-    yellow_share: float = 0.8
-    # Overdue this long and the sweeper escalates a case one level up: two hours
-    # gives the assignee the rest of a shift to finish before the level above steps in.
-    escalation_grace_hours: float = 2.0
-    # The sweeper's period: cards change at minute granularity on screens anyway.
-    sweep_seconds: float = 60.0
-    # A new report of the same category this close in space and time to an
-    # open case is flagged as a probable duplicate (one block, one day).
-    duplicate_radius_m: float = 150.0
-    duplicate_window_hours: float = 24.0
-    upload_dir: str = "instance/uploads"
-    # Events the stream keeps for screens catching up after a reconnect: about
-    # two days at Zhoushan's ~50,000 messages a day; older gaps mean "reload".
-    event_stream_length: int = 100_000
-    # How long a process trusts what it last read of a bearer token: a revoked
-    # token is refused within this time, and a busy device costs no read per request.
-    token_recheck_seconds: float = 5.0
+
+def setting(default: Any = None, *, env: str, description: str, shown_default: str | None = None,
+            **options: Any) -> Any:
+    """A setting read from the environment variable `env`; `options` are pydantic's (bounds, default_factory).
+    `shown_default` says in words what a `default_factory` gives, for the README."""
+    if "default_factory" not in options:
+        options["default"] = default
+    return Field(validation_alias=env, description=description, json_schema_extra={"shown_default": shown_default},
+                 **options)
+
+
+class Config(BaseSettings):
+    """Every setting of the product."""
+
+    model_config = SettingsConfigDict(frozen=True, validate_by_name=True, validate_by_alias=True, extra="forbid")
+
+    database_url: str = setting(f"sqlite:///{DEFAULT_SQLITE_PATH}", env="DATABASE_URL", description=(
+        "`postgresql://user:password@host:5432/db` for production (psycopg 3 is used)"))
+    redis_url: str | None = setting(None, env="REDIS_URL", description=(
+        "`redis://host:6379/0`: Socket.IO message queue across processes (and, with the event stream, its log)"))
+    demo: bool = setting(True, env="DEMO", description=(
+        "demo mode: demo accounts, simulator on, a generated city on first start"))
+    secret_key: str = setting(env="SECRET_KEY", default_factory=lambda: secrets.token_hex(32),
+                              shown_default="random per start in demo mode", description=(
+                                  "signs session cookies; **required** when `DEMO=0`, the same in every process"))
+    host: str = setting("127.0.0.1", env="HOST", description="where `serve` listens")
+    port: int = setting(8050, env="PORT", gt=0, lt=65536, description="the port `serve` listens on")
+    timezone: Annotated[str, AfterValidator(_known_time_zone)] = setting("Asia/Shanghai", env="TIMEZONE", description=(
+        'local time for "today" and for times on screen (stored times are UTC)'))
+    default_language: Annotated[str, AfterValidator(_supported_language)] = setting(
+        "zh_Hans", env="LANGUAGE", description=(
+            "default language of the sign-in page (`zh_Hans` or `en`); each user picks their own in the header"))
+    tile_url: str | None = setting(None, env="TILE_URL", description=(
+        "basemap tile URL template, e.g. an intranet tile server `https://tiles.example.gov/{z}/{x}/{y}.png`; "
+        "unset, grids are drawn on a plain background and nothing is fetched from the internet"))
+    tile_attribution: str = setting("", env="TILE_ATTRIBUTION", description="attribution shown for those tiles")
+    simulator: bool = setting(env="SIMULATOR", default_factory=lambda settings: settings["demo"],
+                              shown_default="`1` in demo mode, else `0`", description="generate live demo reports")
+    # 240/h is one every 15 s: the wall looks alive without flooding a small demo city.
+    simulator_peak_per_hour: float = setting(240.0, env="SIMULATOR_PEAK_PER_HOUR", description=(
+        "simulated reports per hour at the busiest hour (the night is quieter, see backend.demo.simulator)"))
+    # Time limits (DOMAIN.md §9 step lights).
+    yellow_share: float = setting(0.8, env="YELLOW_SHARE", gt=0, lt=1, description=(
+        "share of a case's time limit after which it gets a yellow card (red once it is overdue)"))
+    # Two hours gives the assignee the rest of a shift to finish before the level above steps in.
+    escalation_grace_hours: float = setting(2.0, env="ESCALATION_GRACE_HOURS", ge=0, description=(
+        "hours overdue before the sweeper escalates a case one level up"))
+    # Cards change at minute granularity on screens anyway.
+    sweep_seconds: float = setting(60.0, env="SWEEP_SECONDS", gt=0, description=(
+        "how often the sweeper checks time limits"))
+    # One block, one day.
+    duplicate_radius_m: float = setting(150.0, env="DUPLICATE_RADIUS_M", ge=0, description=(
+        "how near an open case of the same category must be for a new report to be flagged as its duplicate"))
+    duplicate_window_hours: float = setting(24.0, env="DUPLICATE_WINDOW_HOURS", ge=0, description=(
+        "how recent that open case must be"))
+    upload_dir: str = setting("instance/uploads", env="UPLOAD_DIR", description=(
+        "where photos sent with feedback are stored"))
+    # About two days at Zhoushan's ~50,000 messages a day; older gaps mean "reload". Fewer than 1000
+    # would not cover one reconnect of a busy screen.
+    event_stream_length: int = setting(100_000, env="EVENT_STREAM_LENGTH", ge=1000, description=(
+        "events the stream keeps for screens catching up after a reconnect (about two days of a large city)"))
+    # A busy device costs no database read per request.
+    token_recheck_seconds: float = setting(5.0, env="TOKEN_RECHECK_SECONDS", ge=0, description=(
+        "how long a process trusts what it last read of a bearer token; "
+        "a revoked token or deactivated user is refused within this time"))
+
+    def __init__(self, **values: Any):
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise ConfigError(_explain(error)) from None
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, **_environment_and_files):
+        """Config(...) is exactly what it is given (tests build their own): only from_env reads the environment."""
+        return (init_settings,)
+
+    @model_validator(mode="after")
+    def _production_has_a_secret(self) -> "Config":
+        if not self.demo and "secret_key" not in self.model_fields_set:
+            raise ValueError(f"SECRET_KEY must be set when DEMO=0 (production mode); {SECRET_KEY_HINT}")
+        return self
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Config":
-        env = dict(os.environ if env is None else env)
-        demo = _bool("DEMO", env.get("DEMO", "1"))
-        secret = env.get("SECRET_KEY")
-        if not demo and not secret:
-            raise ConfigError("SECRET_KEY must be set when DEMO=0 (production mode); "
-                              "generate one with: python -c 'import secrets; print(secrets.token_hex(32))'")
-        config = cls(
-            database_url=env.get("DATABASE_URL") or cls.database_url,
-            redis_url=env.get("REDIS_URL") or None,
-            demo=demo,
-            host=env.get("HOST", cls.host),
-            port=int(_number("PORT", env.get("PORT", str(cls.port)), int)),
-            timezone=env.get("TIMEZONE", cls.timezone),
-            default_language=env.get("LANGUAGE", cls.default_language),
-            tile_url=env.get("TILE_URL") or None,
-            tile_attribution=env.get("TILE_ATTRIBUTION", ""),
-            simulator=_bool("SIMULATOR", env.get("SIMULATOR", "1" if demo else "0")),
-            simulator_peak_per_hour=float(_number(
-                "SIMULATOR_PEAK_PER_HOUR", env.get("SIMULATOR_PEAK_PER_HOUR", str(cls.simulator_peak_per_hour)), float)),
-        )
-        numbers = {"YELLOW_SHARE": ("yellow_share", float), "ESCALATION_GRACE_HOURS": ("escalation_grace_hours", float),
-                   "SWEEP_SECONDS": ("sweep_seconds", float), "DUPLICATE_RADIUS_M": ("duplicate_radius_m", float),
-                   "DUPLICATE_WINDOW_HOURS": ("duplicate_window_hours", float),
-                   "TOKEN_RECHECK_SECONDS": ("token_recheck_seconds", float)}
-        config = replace(config, **{field: _number(name, env[name], kind)
-                                    for name, (field, kind) in numbers.items() if name in env})
-        if "EVENT_STREAM_LENGTH" in env:
-            config = replace(config, event_stream_length=int(_number("EVENT_STREAM_LENGTH",
-                                                                      env["EVENT_STREAM_LENGTH"], int)))
-        if env.get("UPLOAD_DIR"):
-            config = replace(config, upload_dir=env["UPLOAD_DIR"])
-        if secret:
-            config = replace(config, secret_key=secret)
-        return config.validated()
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
+        """The settings in `env` (the process environment by default); an empty variable counts as unset."""
+        env = os.environ if env is None else env
+        names = [field.validation_alias for field in cls.model_fields.values()]
+        return cls(**{name: env[name] for name in names if env.get(name)})
 
-    def validated(self) -> "Config":
-        from backend.platform.i18n import LANGUAGES  # local: i18n loads catalogues
+    def updated(self, **changes: Any) -> "Config":
+        """A copy with `changes` (by attribute name), validated like the original."""
+        return type(self)(**(self.model_dump() | changes))
 
-        if self.default_language not in LANGUAGES:
-            raise ConfigError(f"LANGUAGE={self.default_language!r} is not supported; use one of {', '.join(LANGUAGES)}")
-        try:
-            from zoneinfo import ZoneInfo
-            ZoneInfo(self.timezone)
-        except Exception:
-            raise ConfigError(f"TIMEZONE={self.timezone!r} is not a known IANA time zone, e.g. Asia/Shanghai") from None
-        if not 0 < self.port < 65536:
-            raise ConfigError(f"PORT={self.port} is out of range 1-65535")
-        if self.event_stream_length < 1000:
-            raise ConfigError(f"EVENT_STREAM_LENGTH={self.event_stream_length} is too short to catch up; use 1000 or more")
-        if not 0 < self.yellow_share < 1:
-            raise ConfigError(f"YELLOW_SHARE={self.yellow_share} must lie between 0 and 1, e.g. 0.8")
-        for name, value in (("ESCALATION_GRACE_HOURS", self.escalation_grace_hours),
-                            ("SWEEP_SECONDS", self.sweep_seconds), ("DUPLICATE_RADIUS_M", self.duplicate_radius_m),
-                            ("DUPLICATE_WINDOW_HOURS", self.duplicate_window_hours),
-                            ("TOKEN_RECHECK_SECONDS", self.token_recheck_seconds)):
-            if value < 0 or (name == "SWEEP_SECONDS" and value == 0):
-                raise ConfigError(f"{name}={value} must be positive")
-        return self
+
+def _explain(error: ValidationError) -> str:
+    """One line naming the first bad setting by its environment variable, and what it should be."""
+    problem = error.errors()[0]
+    message = problem["msg"].removeprefix("Value error, ")
+    if not problem["loc"]:  # a rule across settings (the secret key): its message names the variable
+        return message
+    name = problem["loc"][0]
+    name = Config.model_fields[name].validation_alias if name in Config.model_fields else name
+    return f"{name}={problem['input']!r}: {message[0].lower()}{message[1:]}"
+
+
+def _default_text(field) -> str:
+    if field.default_factory is not None:
+        return field.json_schema_extra["shown_default"]
+    value = field.default
+    if value is None or value == "":
+        return "unset" if value is None else "empty"
+    if isinstance(value, bool) or (isinstance(value, float) and value.is_integer()):
+        value = int(value)  # as it is written in the environment: DEMO=1, SWEEP_SECONDS=60
+    return f"`{value}`"
+
+
+BOUNDS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}  # annotated_types.Gt(gt=0) and the like, by class name
+
+
+def _bounds_text(field) -> str:
+    kinds = [(type(rule).__name__.lower(), rule) for rule in field.metadata]
+    bounds = [f"{BOUNDS[kind]} {getattr(rule, kind)}" for kind, rule in kinds if kind in BOUNDS]
+    return f"; must be {' and '.join(bounds)}" if bounds else ""
+
+
+def settings_table() -> str:
+    """The README's Configuration table, in markdown: one row per setting, from its declaration."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{field.validation_alias}` | {_default_text(field)} | {field.description}{_bounds_text(field)} |"
+             for field in Config.model_fields.values()]
+    return "\n".join(rows)

@@ -160,14 +160,15 @@ def check_redis(url: str) -> None:
 def scratch_postgres(server_url: str) -> Iterator[str]:
     """A new, empty PostgreSQL database on the server of `server_url`, dropped afterwards (tests, benchmarks)."""
     import psycopg
+    from psycopg import sql
 
     server = make_url(normalise_url(server_url))
     admin = server.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
     name = f"scratch_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))

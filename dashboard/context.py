@@ -1,9 +1,14 @@
-"""What a view needs from the running command centre and the signed-in user."""
+"""What a view or a callback needs from the running command centre and the signed-in user.
+
+The REST API, Open311, the sign-in pages and the Dash callbacks share this one request context. It imports no
+Dash: the backend's views use it too.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -12,9 +17,19 @@ from backend.cases.batcher import IntakeBatcher
 from backend.geo.locator import GridLocator
 from backend.cases.workflow import Actor
 
+if TYPE_CHECKING:
+    from dashboard.app import CommandCentre
 
-def centre():
-    return current_app.extensions["command_centre"]
+EXTENSION = "command_centre"  # the key of the running centre in the Flask app's `extensions`
+
+
+def attach(server: Flask, command_centre: CommandCentre) -> None:
+    """Make `command_centre` what `centre()` returns in the requests `server` handles."""
+    server.extensions[EXTENSION] = command_centre
+
+
+def centre() -> CommandCentre:
+    return current_app.extensions[EXTENSION]
 
 
 def config() -> Config:
