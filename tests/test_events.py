@@ -10,6 +10,7 @@ from backend.platform.config import Config
 from backend.events.bus import event_key
 from backend.events.memory_bus import MemoryBus
 from backend.events.relay import Relay
+from backend.events.types import EVENT
 from backend.cases.intake import ReportIn, submit_reports
 from backend.geo.locator import GridLocator
 from backend.models import Category, OutboxEvent
@@ -99,7 +100,7 @@ def test_an_action_writes_its_outbox_event_in_the_same_transaction(world):
     [row] = outbox_rows(world.session)
     assert (row.kind, row.case_id, row.grid_id, row.district_id) == ("case.register", case.id, *world.chain[3:],
                                                                      world.chain[1])[:4]
-    assert f'"version": {case.version}' in row.payload and row.published_at is None
+    assert EVENT.validate_json(row.payload).version == case.version and row.published_at is None
     world.session.rollback()
     assert outbox_rows(world.session) == []  # a rolled-back change leaves nothing to publish
 
@@ -160,7 +161,8 @@ def test_relay_on_postgresql_into_redis_streams(postgres_url):
             case_id = case.id
         assert Relay(sessions, bus).publish_pending() == 1
         [(event_id, event)] = bus.read_after(None).events
-        assert (event["kind"], event["case_id"], event["state"]) == ("case.register", case_id, "registered")
+        event = EVENT.validate_python({"id": event_id, **event})
+        assert (event.kind, event.case_id, event.after.state) == ("case.register", case_id, "registered")
     finally:
         cleanup()
         engine.dispose()

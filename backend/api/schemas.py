@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, WithJsonSchema, field_validator
 
 from backend.cases.intake import ReportIn
+from backend.events.types import Event
 from backend.models import CARDS, CASE_STATES, CHANNELS, URGENCIES
 from backend.cases.routing import Proposal  # a dataclass: pydantic validates and documents it as is
 
@@ -380,6 +381,6 @@ class EventsQuery(BaseModel):
 
 
 class EventsOut(Model):
-    events: list[dict[str, Any]] = Field(description="in order, each with its `id`; empty when `reload` is true")
+    events: list[Event] = Field(description="in order, each with its `id`; empty when `reload` is true")
     reload: bool = Field(description="the stream no longer holds your last event: read your state afresh")
     last_id: str = Field(description="the newest event's id when this answer was made: go on from here after a reload")
