@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from backend.events.types import STREAM_FIELDS, CaseChanged, CaseFacts, Names, StreamEvent, case_changed
+from backend.events.types import CaseFacts, Names, StreamEvent, case_changed
+from backend.indicators.definitions import Day
 from backend.models import Case, Category, Grid, OutboxEvent
 
 WROTE_OUTBOX = "wrote_outbox"  # the session.info key of the mark
@@ -34,8 +35,9 @@ def _forget_outbox_writes(session: Session, transaction) -> None:
 
 
 def _row(event: StreamEvent) -> dict:
+    # Left unset, the stream fields stay out: the relay adds `outbox_id`, the bus the `id`.
     return {"created_at": event.at, "kind": event.kind, "case_id": getattr(event, "case_id", None),
-            "payload": event.model_dump_json(exclude=STREAM_FIELDS), "published_at": None, **event.placement()}
+            "payload": event.model_dump_json(exclude_unset=True), "published_at": None, **event.placement()}
 
 
 def record(session: Session, event: StreamEvent) -> None:
@@ -55,7 +57,8 @@ def record_case(session: Session, case: Case, action: str, before: CaseFacts, at
     """One case changed from `before` (flushed already, so `case.version` is the new one)."""
     grids = _names(session, {case.community_id, case.grid_id}, Grid)
     [category] = _names(session, {case.category_id}, Category).values()
-    record(session, case_changed(case, action, before, category, grids, at, actor, tz))
+    record(session, case_changed(case, action, before, CaseFacts.of(case), category, grids, at, actor,
+                                 Day.of(at, tz)))
 
 
 def new_case_rows(session: Session, cases: list[dict], categories: Mapping[int, Names], grids: Mapping[int, Names],
@@ -64,6 +67,11 @@ def new_case_rows(session: Session, cases: list[dict], categories: Mapping[int, 
     category and grid id, which intake has at hand), for intake to write with its own rows; the session
     counts as having written them."""
     session.info[WROTE_OUTBOX] = True
-    events: list[CaseChanged] = [case_changed(case, "collect", None, categories[case["category_id"]],
-                                              grids, at, actor, tz) for case in cases]
-    return [_row(e) for e in events]
+    day = Day.of(at, tz)
+    facts: dict[str, CaseFacts] = {}  # by urgency: cases opened together differ in nothing else the facts hold
+    for case in cases:
+        if case["urgency"] not in facts:
+            facts[case["urgency"]] = CaseFacts.of(case)
+    return [_row(case_changed(case, "collect", None, facts[case["urgency"]], categories[case["category_id"]], grids,
+                              at, actor, day))
+            for case in cases]

@@ -6,8 +6,8 @@ after the change and `counts`: what the change does to each indicator (backend.i
 same definitions a full read counts by), so a screen only adds numbers. The "today" counts are for the local
 `day` of the event: a screen showing another day leaves them out.
 
-The outbox stores an event without its stream fields (`STREAM_FIELDS`): the relay adds `outbox_id`, the bus
-the `id`, and a Socket.IO push the room's `prev`.
+The outbox stores an event without its stream fields (left unset): the relay adds `outbox_id`, the bus the
+`id`, and a Socket.IO push the room's `prev`.
 """
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from backend.indicators.definitions import Day, changes
 from backend.models import PLACEMENT_COLUMNS
 
-STREAM_FIELDS = frozenset({"id", "outbox_id", "prev"})
 CASE_KINDS = ("case.collect", "case.register", "case.cancel", "case.merge", "case.dispatch", "case.accept",
               "case.return", "case.feed_back", "case.close", "case.rework", "case.escalate",
               "case.request_postpone", "case.approve_postpone", "case.reject_postpone", "case.supervise",
@@ -39,6 +38,7 @@ class StreamEvent(BaseModel):
     id: str | None = Field(default=None, description="its position in the stream, once published")
     outbox_id: int | None = Field(default=None, description="the same change published twice has the same one")
     prev: str | None = Field(default=None, description="pushes: the id of the previous event pushed to the room")
+    kind: str
     at: datetime
     actor: str
     city_id: int | None
@@ -96,17 +96,16 @@ class CaseChanged(StreamEvent):
     grid_en: str
 
 
-def case_changed(case, action: str, before: CaseFacts | None, category: Names, grids: Mapping[int, Names],
-                 at: datetime, actor: str, tz: str) -> CaseChanged:
-    """The event of `action` on `case` (a Case row or a mapping of its columns, as it is after the change);
-    `grids`: names by grid id, of its community and unit grid at least."""
+def case_changed(case, action: str, before: CaseFacts | None, after: CaseFacts, category: Names,
+                 grids: Mapping[int, Names], at: datetime, actor: str, day: Day) -> CaseChanged:
+    """The event of `action` at `at` on `case` (a Case row or a mapping of its columns, as it is after the
+    change, whose facts are `after`); `grids`: names by grid id, of its community and unit grid at least;
+    `day`: the local day of `at`."""
     get = _reader(case)
-    after, day = CaseFacts.of(case), Day.of(at, tz)
     places = [grids[get(k)] for k in ("community_id", "grid_id") if get(k) in grids]
     return CaseChanged(
         kind=f"case.{action}", at=at, actor=actor, case_id=get("id"), number=get("number"), version=get("version"),
-        created_at=get("created_at"), category_id=get("category_id"),
-        **{k: get(k) for k in PLACEMENT_COLUMNS},
+        created_at=get("created_at"), category_id=get("category_id"), **{k: get(k) for k in PLACEMENT_COLUMNS},
         before=before, after=after, counts=Counts(**changes(before, after, day)), day=day.date,
         category=category[0], category_en=category[1],
         grid=" / ".join(p[0] for p in places), grid_en=" / ".join(p[1] for p in places))
