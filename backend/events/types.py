@@ -18,7 +18,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from backend.indicators.definitions import Day, changes
-from backend.models import PLACEMENT_COLUMNS
+from backend.models import CARDS, CASE_STATES, PLACEMENT_COLUMNS, URGENCIES
 
 CASE_KINDS = ("case.collect", "case.register", "case.cancel", "case.merge", "case.dispatch", "case.accept",
               "case.return", "case.feed_back", "case.close", "case.rework", "case.escalate",
@@ -55,9 +55,9 @@ class CaseFacts(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    state: str
-    card: str
-    urgency: str
+    state: Literal[CASE_STATES]
+    card: Literal[CARDS]
+    urgency: Literal[URGENCIES]
     closed_at: datetime | None
     received_at: datetime  # when the report that opened the case came in
 

@@ -37,7 +37,7 @@ def open_cases_by_child(session: Session, scope: Scope, parent: Grid) -> dict[in
     parent_column = getattr(Case, PLACEMENT_COLUMNS[parent.level])
     rows = session.execute(
         select(child_column, func.count())
-        .where(parent_column == parent.id, scope.clause(Case), OPEN.clause(None))
+        .where(parent_column == parent.id, scope.clause(Case), OPEN.clause(None))  # counted on no particular day
         .group_by(child_column))
     return {grid_id: count for grid_id, count in rows if grid_id is not None}
 
