@@ -15,6 +15,7 @@ from backend.events.catchup import in_flight
 from backend.geo.grids import OutOfScope, bounds, breadcrumb, children_geojson, feature, scoped_grid
 from backend.models import Grid
 from backend.geo.scope import Scope
+from backend.indicators.definitions import DAILY, Day
 from backend.indicators.wall import wall_kpis
 from callbacks.common import centre, now, session, user
 from layouts.wall import KPIS, MAP_COLOURS, kpi_class, state_labels, urgency_labels
@@ -140,7 +141,7 @@ def navigate(grid_id, viewport):
 def refresh(grid_id, _reload, _pushed_reload):
     """Everything on the wall, read from the database: when the page opens, on a drill-down, and when the
     screen missed events the stream no longer holds. Between those, pushed events patch it in the browser
-    (assets/command_centre.js: `resume` and `receive` for the link, `applyEvents` for the wall)."""
+    (assets/live.js: `resume` and `receive` for the link; assets/wall.js: `applyEvents` for the wall)."""
     _ = user().translator
     config, at = centre().config, now()
     tz = ZoneInfo(config.timezone)
@@ -160,10 +161,11 @@ def refresh(grid_id, _reload, _pushed_reload):
     hideout = {"colours": MAP_COLOURS, "thresholds": limits, "selected": grid.id if grid.level == 3 else None,
                "labels": len(collection["features"]) <= MAX_LABELS}
     updated = _("Updated {time}").format(time=_.clock(at, tz))
-    # head and counted: where the screen's live link goes on from, and the changes it must not count again.
+    # head and counted: where the screen's live link goes on from, and the changes it must not count again;
+    # kpis and daily: the figures in the order of the tiles, and those an event adds to on its own day only.
     focus = {"id": grid.id, "level": grid.level, "map_level": frame.level + 1 if frame else None,
-             "timezone": config.timezone, "day": f"{at.astimezone(tz):%Y-%m-%d}", "head": head,
-             "counted": counted}
+             "timezone": config.timezone, "day": Day.of(at, config.timezone).date.isoformat(), "head": head,
+             "counted": counted, "kpis": KPIS, "daily": DAILY}
     return (*(str(kpis[key]) for key in KPIS), kpi_class("overdue", kpis["overdue"] > 0),
             collection, hideout, legend(limits), case_rows(_, cases, at, tz), updated, focus)
 

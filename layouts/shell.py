@@ -3,7 +3,7 @@
 Every screen shares one Socket.IO connection (`live-socket`): the header shows
 its state and who else is online in the user's scope, and screens subscribe to
 `live-batch`, the pushed events in order and without repeats
-(assets/command_centre.js, `receive`).
+(assets/live.js, `receive`).
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def live_labels(_: Translator) -> dict:
 
 
 def live_link(_: Translator) -> list:
-    """The socket and the browser's stores about it (see assets/command_centre.js, `resume` and `receive`)."""
+    """The socket and the browser's stores about it (see assets/live.js, `resume` and `receive`)."""
     return [
         DashSocketIO(id="live-socket", eventNames=["events", "reload", "hello", "presence"]),
         dcc.Store(id="live-labels", data=live_labels(_)),

@@ -10,10 +10,11 @@ from backend.platform.config import Config
 from backend.events.bus import event_key
 from backend.events.memory_bus import MemoryBus
 from backend.events.relay import Relay
+from backend.events.types import CASE_KINDS, EVENT
 from backend.cases.intake import ReportIn, submit_reports
 from backend.geo.locator import GridLocator
 from backend.models import Category, OutboxEvent
-from backend.cases.workflow import InvalidParams, perform
+from backend.cases.workflow import TRANSITIONS, InvalidParams, perform
 from tests.conftest import NOW, require
 from tests.test_workflow import World
 
@@ -99,9 +100,13 @@ def test_an_action_writes_its_outbox_event_in_the_same_transaction(world):
     [row] = outbox_rows(world.session)
     assert (row.kind, row.case_id, row.grid_id, row.district_id) == ("case.register", case.id, *world.chain[3:],
                                                                      world.chain[1])[:4]
-    assert f'"version": {case.version}' in row.payload and row.published_at is None
+    assert EVENT.validate_json(row.payload).version == case.version and row.published_at is None
     world.session.rollback()
     assert outbox_rows(world.session) == []  # a rolled-back change leaves nothing to publish
+
+
+def test_every_way_a_case_changes_has_an_event_kind():
+    assert set(CASE_KINDS) == {f"case.{action}" for action in ("collect", *TRANSITIONS)}
 
 
 def test_a_refused_action_writes_no_outbox_event(world):
@@ -160,7 +165,8 @@ def test_relay_on_postgresql_into_redis_streams(postgres_url):
             case_id = case.id
         assert Relay(sessions, bus).publish_pending() == 1
         [(event_id, event)] = bus.read_after(None).events
-        assert (event["kind"], event["case_id"], event["state"]) == ("case.register", case_id, "registered")
+        event = EVENT.validate_python({"id": event_id, **event})
+        assert (event.kind, event.case_id, event.after.state) == ("case.register", case_id, "registered")
     finally:
         cleanup()
         engine.dispose()

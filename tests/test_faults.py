@@ -28,7 +28,7 @@ CATEGORY = "CA-01-01"
 
 class WallClient:
     """A screen kept live over Socket.IO, holding the test's cases (`marker` in their description) the way the
-    wall display holds its own (assets/command_centre.js): it drops an event whose outbox id it has seen; told
+    wall display holds its own (assets/live.js): it drops an event whose outbox id it has seen; told
     to reload, it reads the cases afresh (GET /api/v1/cases); reconnecting, it names the last event it saw,
     to be sent what it missed (the browser asks GET /api/v1/events instead, with the same answers)."""
 

@@ -1,5 +1,4 @@
 """Single reports arriving together are written together (group commit), each answered as if alone."""
-import json
 import threading
 
 import pytest
@@ -9,6 +8,7 @@ from sqlalchemy import event, func, select
 from backend.platform.config import Config
 from backend.cases.intake import ReportIn
 from backend.cases.batcher import IntakeBatcher
+from backend.events.types import EVENT
 from backend.geo.locator import GridLocator
 from backend.models import Case, Category, Grid, OutboxEvent, Report
 from tests.servers import wait_for
@@ -100,8 +100,8 @@ def test_each_report_keeps_its_submitter_and_urgency(batcher, sessions, report):
         actors = [cases[r.case_id].events[0].actor_name for r in results]
         announced = dict(session.execute(select(OutboxEvent.case_id, OutboxEvent.payload)).all())
     assert [cases[r.case_id].urgency for r in results] == [default_urgency, "critical", default_urgency]
-    assert [json.loads(announced[r.case_id])["urgency"] for r in results] == [default_urgency, "critical",
-                                                                                default_urgency]  # live screens too
+    assert [EVENT.validate_json(announced[r.case_id]).after.urgency for r in results] == \
+        [default_urgency, "critical", default_urgency]  # live screens too
     assert [r.urgency for r in results] == [default_urgency, "critical", default_urgency]
     assert [submitters[r.case_id] for r in results] == [1, 2, 1]
     assert actors == ["ann", "bob", "ann"]

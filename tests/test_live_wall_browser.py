@@ -138,7 +138,7 @@ def test_a_wall_that_lost_its_link_applies_what_it_missed_once_and_in_order(live
 
 def test_the_wall_knows_when_the_citys_day_has_changed(live, page):
     """The "today" tiles are read afresh once the city's local day differs from the day they were read on
-    (assets/command_centre.js, `newDay`, asked every 30 s); on the same day nothing is read."""
+    (assets/live.js, `newDay`, asked every 30 s); on the same day nothing is read."""
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
@@ -216,4 +216,36 @@ def test_a_change_the_wall_read_from_the_database_is_not_counted_again_when_its_
     report("路灯不亮")
     centre.relay.publish_pending()
     expect(page.locator("#wall-kpi-reports_today")).to_have_text(str(reports + 1))
+    assert page.console_errors == []
+
+
+def test_an_approved_postponement_of_a_red_carded_case_takes_it_off_the_overdue_tile(live, relay, page,
+                                                                                      city_sessions):
+    """Overdue counts red-carded open cases; an approved postponement resets the card, and its event says so."""
+    from datetime import datetime, timedelta, timezone
+
+    from backend.cases.workflow import perform
+    from backend.geo.scope import Scope
+    from backend.indicators.wall import wall_kpis
+    from tests.test_workflow import World
+
+    base, centre = live
+    at = datetime.now(timezone.utc)
+    with city_sessions() as session:
+        case_id = World(session).case("handling", created_at=at, updated_at=at, deadline=at - timedelta(hours=1),
+                                      card="red", postpone_requested_hours=24.0).id
+        session.commit()
+    log_in(page, base, "duty")
+    page.wait_for_url("**/wall")
+    wait_for_kpis(page)
+    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+    overdue = kpi(page, "overdue")
+    with city_sessions() as session:
+        world = World(session)
+        perform(session, world.actor("dispatcher"), case_id, "approve_postpone", {}, datetime.now(timezone.utc),
+                centre.config)
+        session.commit()
+        fresh = wall_kpis(session, Scope.of_grid(world.city), datetime.now(timezone.utc), centre.config.timezone)
+    assert fresh["overdue"] == overdue - 1
+    expect(page.locator("#wall-kpi-overdue")).to_have_text(str(fresh["overdue"]))
     assert page.console_errors == []

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema, fi
 
 from backend.cases.intake import ReportIn
 from backend.cases.schemas import GridRef, Page, Paging
+from backend.events.types import Event
 from backend.platform.schemas import MAX_ID, Id, Model, State, Urgency, UtcDateTime
 
 
@@ -245,6 +246,6 @@ class EventsQuery(BaseModel):
 
 
 class EventsOut(Model):
-    events: list[dict[str, Any]] = Field(description="in order, each with its `id`; empty when `reload` is true")
+    events: list[Event] = Field(description="in order, each with its `id`; empty when `reload` is true")
     reload: bool = Field(description="the stream no longer holds your last event: read your state afresh")
     last_id: str = Field(description="the newest event's id when this answer was made: go on from here after a reload")

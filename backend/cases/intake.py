@@ -164,7 +164,7 @@ def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocat
         outbox_rows = outbox.new_case_rows(session, [{"id": case_id, "number": case_number(now, case_id), **row}
                                                      for case_id, row in zip(ids, cases)],
                                            {c.id: (c.name, c.name_en) for c in categories.values()}, grid_names,
-                                           now, actor_name)
+                                           now, actor_name, config.timezone)
         insert_rows_into(connection, [(Report.__table__, report_rows), (CaseEvent.__table__, event_rows),
                                       (OutboxEvent.__table__, outbox_rows)])
         for case_id, (index, _, _), row in zip(ids, accepted, cases):

@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backend.platform.config import Config
 from backend.events import outbox
+from backend.events.types import CaseFacts
 from backend.models import (OPEN_STATES, Attachment, Case, CaseEvent, Category, Department,
                             Report)
 from backend.cases.routing import handling_grid_id, person_in_scope, propose_assignees
@@ -406,7 +407,7 @@ def perform(session: Session, actor: Actor, case_id: int, action: str, params: d
         raise Forbidden(f"a {actor.role} may not {action} this case"
                         + (" (it is not assigned to you)" if transition.assignee_only else ""))
     params = _parse(transition, params)
-    before = case.state
+    before, facts = case.state, CaseFacts.of(case)
     detail = transition.effect(Step(session, case, actor, params, now, config))
     case.state = transition.target or case.state
     case.updated_at = now
@@ -420,7 +421,7 @@ def perform(session: Session, actor: Actor, case_id: int, action: str, params: d
         seen = case.version
         session.rollback()
         raise _conflict(session, case_id, seen) from None
-    outbox.record_case(session, case, action, now, actor.name)
+    outbox.record_case(session, case, action, facts, now, actor.name, config.timezone)
     session.flush()
     log.info("case=%s action=%s user=%s role=%s from=%s to=%s version=%s", case.number, action,
              actor.user_id or actor.name, actor.role, before, case.state, case.version)

@@ -1,26 +1,23 @@
-"""Writing changes to the outbox, in the transaction of the change.
+"""Writing events to the outbox, in the transaction of the change.
 
-An event carries what a screen needs to patch itself without asking the
-server: the case's state and placement, and the names a queue row shows.
+`record` writes any event (backend.events.types); `record_case` builds a case's and records it, and
+`new_case_rows` gives intake the rows of the cases it opens, to write in bulk with its own.
 
 A session that wrote outbox rows is marked until its transaction ends, so
 the relay is woken by those commits only (`wrote_outbox`).
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from backend.models import PLACEMENT_COLUMNS, Case, Category, Grid, OutboxEvent
+from backend.events.types import CaseFacts, Names, StreamEvent, case_changed
+from backend.indicators.definitions import Day
+from backend.models import Case, Category, Grid, OutboxEvent
 
-CASE_FIELDS = ("state", "version", "urgency", "card", "category_id", *PLACEMENT_COLUMNS)
-
-
-Names = Mapping[int, tuple[str, str]]  # id -> (name, name_en)
 WROTE_OUTBOX = "wrote_outbox"  # the session.info key of the mark
 
 
@@ -37,46 +34,44 @@ def _forget_outbox_writes(session: Session, transaction) -> None:
         session.info.pop(WROTE_OUTBOX, None)
 
 
-def _names(session: Session, ids: set[int], model) -> Names:
+def _row(event: StreamEvent) -> dict:
+    # Left unset, the stream fields stay out: the relay adds `outbox_id`, the bus the `id`.
+    return {"created_at": event.at, "kind": event.kind, "case_id": getattr(event, "case_id", None),
+            "payload": event.model_dump_json(exclude_unset=True), "published_at": None, **event.placement()}
+
+
+def record(session: Session, event: StreamEvent) -> None:
+    """Any event, to be published once the transaction commits."""
+    session.add(OutboxEvent(**_row(event)))
+    session.info[WROTE_OUTBOX] = True
+
+
+def _names(session: Session, ids: set[int], model) -> Mapping[int, Names]:
     ids.discard(None)
     rows = session.execute(select(model.id, model.name, model.name_en).where(model.id.in_(ids))) if ids else []
     return {row_id: (name, name_en) for row_id, name, name_en in rows}
 
 
-def _payloads(cases: list[dict], categories: Names, grids: Names, action: str, at: datetime,
-              actor: str) -> list[dict]:
-    """`cases`: dicts with id, number, created_at and CASE_FIELDS; names by category and grid id."""
-    payloads = []
-    for case in cases:
-        places = [grids[case[k]] for k in ("community_id", "grid_id") if case[k] in grids]
-        category = categories[case["category_id"]]
-        payloads.append({
-            "kind": f"case.{action}", "case_id": case["id"], "number": case["number"], "at": at.isoformat(),
-            "created_at": case["created_at"].isoformat(), "actor": actor, **{k: case[k] for k in CASE_FIELDS},
-            "category": category[0], "category_en": category[1],
-            "grid": " / ".join(p[0] for p in places), "grid_en": " / ".join(p[1] for p in places)})
-    return payloads
-
-
-def _row(payload: dict, at: datetime) -> dict:
-    return {"created_at": at, "kind": payload["kind"], "case_id": payload["case_id"],
-            "payload": json.dumps(payload, ensure_ascii=False), "published_at": None,
-            **{column: payload[column] for column in PLACEMENT_COLUMNS}}
-
-
-def record_case(session: Session, case: Case, action: str, at: datetime, actor: str) -> None:
-    """One case changed (flushed already, so `case.version` is the new one)."""
-    fields = {"id": case.id, "number": case.number, "created_at": case.created_at,
-              **{k: getattr(case, k) for k in CASE_FIELDS}}
+def record_case(session: Session, case: Case, action: str, before: CaseFacts, at: datetime, actor: str,
+                tz: str) -> None:
+    """One case changed from `before` (flushed already, so `case.version` is the new one)."""
     grids = _names(session, {case.community_id, case.grid_id}, Grid)
-    [payload] = _payloads([fields], _names(session, {case.category_id}, Category), grids, action, at, actor)
-    session.add(OutboxEvent(**_row(payload, at)))
-    session.info[WROTE_OUTBOX] = True
+    [category] = _names(session, {case.category_id}, Category).values()
+    record(session, case_changed(case, action, before, CaseFacts.of(case), category, grids, at, actor,
+                                 Day.of(at, tz)))
 
 
-def new_case_rows(session: Session, cases: list[dict], categories: Names, grids: Names, at: datetime,
-                  actor: str) -> list[dict]:
-    """The outbox rows of cases just opened by intake (dicts and names as in `_payloads`, which intake has at
-    hand), for intake to write with its own rows; the session counts as having written them."""
+def new_case_rows(session: Session, cases: list[dict], categories: Mapping[int, Names], grids: Mapping[int, Names],
+                  at: datetime, actor: str, tz: str) -> list[dict]:
+    """The outbox rows of cases just opened by intake (dicts of their columns with id and number; names by
+    category and grid id, which intake has at hand), for intake to write with its own rows; the session
+    counts as having written them."""
     session.info[WROTE_OUTBOX] = True
-    return [_row(p, at) for p in _payloads(cases, categories, grids, "collect", at, actor)]
+    day = Day.of(at, tz)
+    facts: dict[str, CaseFacts] = {}  # by urgency: cases opened together differ in nothing else the facts hold
+    for case in cases:
+        if case["urgency"] not in facts:
+            facts[case["urgency"]] = CaseFacts.of(case)
+    return [_row(case_changed(case, "collect", None, facts[case["urgency"]], categories[case["category_id"]], grids,
+                              at, actor, day))
+            for case in cases]

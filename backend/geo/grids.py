@@ -6,8 +6,9 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.models import OPEN_STATES, PLACEMENT_COLUMNS, Case, Grid
+from backend.models import PLACEMENT_COLUMNS, Case, Grid
 from backend.geo.scope import Scope
+from backend.indicators.definitions import OPEN
 
 
 class OutOfScope(LookupError):
@@ -36,7 +37,7 @@ def open_cases_by_child(session: Session, scope: Scope, parent: Grid) -> dict[in
     parent_column = getattr(Case, PLACEMENT_COLUMNS[parent.level])
     rows = session.execute(
         select(child_column, func.count())
-        .where(parent_column == parent.id, scope.clause(Case), Case.state.in_(OPEN_STATES))
+        .where(parent_column == parent.id, scope.clause(Case), OPEN.clause(None))  # counted on no particular day
         .group_by(child_column))
     return {grid_id: count for grid_id, count in rows if grid_id is not None}
 

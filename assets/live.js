@@ -1,0 +1,125 @@
+/* The live link shared by every screen (layouts/shell.py, callbacks/shell.py), and the header's clock.
+   Screens apply `live-batch`: pushed and missed events, in order, once each (assets/wall.js for the wall).
+   Every assets/ file adds to one namespace: Dash loads them in alphabetical order. */
+(function (cc) {
+  // The configured time zone, not the browser's: the wall shows the city's time wherever it hangs.
+  function clock(timeZone) {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+      timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    }).formatToParts(new Date()).map((p) => [p.type, p.value]));
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+  }
+
+  // Events arrive in stream order, each naming the previous event of this screen's room (`prev`). When that is
+  // not the last one applied (a lost connection; or two pushes so close that Dash passed on only the second),
+  // the screen asks for what it missed (GET /api/v1/events?after=<last applied id>) and holds newer pushes until
+  // those are in, so that every event is applied once and in order. When the stream has moved on, it reads
+  // everything afresh.
+
+  const link = { started: false, lastId: null, floor: null, resuming: false, held: [] };
+  const applied = new Set();  // outbox ids: delivery is at least once, a repeat is dropped
+  const NOW = () => Date.now();
+  const setProps = (id, props) => window.dash_clientside.set_props(id, props);
+
+  async function catchUp() {
+    link.resuming = true;
+    try {
+      const answer = await fetch(`/api/v1/events?after=${encodeURIComponent(link.lastId)}`,
+                                 { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      const body = await answer.json();
+      if (answer.ok && !body.reload) setProps("live-missed", { data: body.events });
+      else setProps("live-reload", { data: reload(body.last_id) });
+    } catch (error) {
+      setProps("live-reload", { data: reload(null) });
+    }
+  }
+
+  function reload(lastId) {
+    link.resuming = false;
+    link.held = [];
+    if (lastId) link.lastId = lastId;
+    return NOW();
+  }
+
+  // A screen has read its state from the database: events up to `head` are in it, and so are the changes
+  // `counted` (their events may still come). Go on from there: fetch what came since, counting those as applied.
+  function restart(focus) {
+    if (!focus || !focus.head) return window.dash_clientside.no_update;
+    applied.clear();
+    focus.counted.forEach((id) => applied.add(id));
+    link.started = true;
+    link.lastId = link.floor = focus.head;
+    link.held = [];
+    catchUp();
+    return window.dash_clientside.no_update;
+  }
+
+  // (Re)connected: the first time, read the screen from the database; after a drop, fetch what was missed.
+  function resume(connected) {
+    if (!connected) return window.dash_clientside.no_update;
+    if (!link.started || link.lastId === null) {
+      link.started = true;
+      return NOW();
+    }
+    catchUp();
+    return window.dash_clientside.no_update;
+  }
+
+  // Events up to the stream position of the screen's last database read are in what it shows (a push may
+  // still be on its way when the read lands).
+  const [NUMBER, EPOCH] = [(id) => +id.split("-")[0], (id) => id.split("-")[1]];
+  function afterFloor(event) {
+    return !link.floor || EPOCH(event.id) !== EPOCH(link.floor) || NUMBER(event.id) > NUMBER(link.floor);
+  }
+
+  // Pushed events and missed ones, into one ordered batch without repeats for the screens (`live-batch`).
+  function receive(pushed, missed, greeting) {
+    // Several inputs may fire in one call (the greeting and the missed events often do).
+    const fired = new Set(window.dash_clientside.callback_context.triggered.map((t) => t.prop_id));
+    if (fired.has("live-socket.data-hello") && greeting && link.lastId === null) {
+      link.lastId = greeting.room_last_id || greeting.last_id;  // a screen that has applied nothing goes on from here
+    }
+    let events = [];
+    if (fired.has("live-socket.data-events") && pushed && pushed.length) {
+      if (link.resuming) {
+        link.held.push(...pushed);
+      } else if (pushed[0].prev !== link.lastId) {
+        link.held.push(...pushed);
+        catchUp();
+      } else {
+        events = pushed;
+      }
+    }
+    if (fired.has("live-missed.data")) {
+      events = [...(missed || []), ...link.held, ...events];
+      link.resuming = false;
+      link.held = [];
+    }
+    const batch = events.filter((e) => afterFloor(e) && !applied.has(e.outbox_id) && applied.add(e.outbox_id));
+    if (events.length) link.lastId = events[events.length - 1].id;
+    return batch.length ? batch : window.dash_clientside.no_update;
+  }
+
+  // A new local day in the city's time zone: the wall's "today" figures must be read afresh.
+  function newDay(focus) {
+    if (!focus || !focus.day) return window.dash_clientside.no_update;
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: focus.timezone }).format(new Date());
+    return today !== focus.day ? NOW() : window.dash_clientside.no_update;
+  }
+
+  function liveBadge(connected, labels) {
+    const state = connected ? "on" : navigator.onLine === false ? "offline" : "reconnecting";
+    const text = { on: labels.live, offline: labels.offline, reconnecting: labels.reconnecting }[state];
+    return [text, `live-badge live-badge--${state}`];
+  }
+
+  // Who is online in this screen's scope, as the server last said (a "presence" push).
+  function presence(people, labels) {
+    if (!people) return ["", ""];
+    const names = people.map((p) => `${p.name} · ${labels.roles[p.role] || p.role}`);
+    return [labels.online.replace("{count}", people.length), names.join("\n")];
+  }
+
+  Object.assign(cc, { clock, newDay, restart, resume, receive, liveBadge, presence });
+})(window.commandCentre = window.commandCentre || {});

@@ -1,0 +1,104 @@
+/* The live wall: case events patch the screen in place (no server round trip per event). An event says what
+   it changes in each count (backend/events/types.py): the wall adds those numbers and patches rows, and knows
+   no rule of the workflow or of the indicators. Every assets/ file adds to one namespace: Dash loads them in
+   alphabetical order. */
+(function (cc) {
+  const PLACEMENT = ["city_id", "district_id", "community_id", "grid_id"];
+  const noUpdate = () => window.dash_clientside.no_update;
+
+  const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+  function localTime(iso, timeZone) {
+    return new Intl.DateTimeFormat("en-GB", { timeZone, hourCycle: "h23", hour: "2-digit", minute: "2-digit" })
+      .format(new Date(iso));
+  }
+
+  function caseRow(event, labels, timeZone) {
+    const en = labels.language !== "zh_Hans";
+    const { state, urgency } = event.after;
+    return {
+      id: String(event.case_id), number: event.number, time: localTime(event.created_at, timeZone),
+      category: en ? event.category_en : event.category, grid: en ? event.grid_en : event.grid,
+      state, state_label: labels.states[state], urgency, urgency_label: labels.urgencies[urgency], fresh: true,
+    };
+  }
+
+  function withCounts(geojson, deltas, labels) {
+    const en = labels.language !== "zh_Hans";
+    return { ...geojson, features: geojson.features.map((feature) => {
+      const delta = deltas[feature.id];
+      if (!delta) return feature;
+      const open = feature.properties.open_cases + delta;
+      const name = en ? feature.properties.name_en : feature.properties.name;
+      const tooltip = `<b>${escapeHtml(name)}</b><br>${escapeHtml(labels.open_count.replace("{count}", open))}`;
+      return { ...feature, properties: { ...feature.properties, open_cases: open, tooltip } };
+    }) };
+  }
+
+  // The case events of the grid the wall shows (the wall takes no other kind).
+  const shown = (event, focus) => event.kind.startsWith("case.") && event[PLACEMENT[focus.level]] === focus.id;
+
+  // events: a batch from `receive`; focus: the grid the wall shows, its day, and which of its figures
+  // (`kpis`) count for one day (`daily`); rest: the figures' texts, in the order of `kpis`, and the map data.
+  function applyEvents(events, focus, labels, rest) {
+    const unchanged = Array(focus ? focus.kpis.length + 2 : 6).fill(noUpdate());
+    if (!events || !focus) return unchanged;
+    const mine = events.filter((e) => shown(e, focus));
+    if (!mine.length) return unchanged;
+    const figures = focus.kpis.map((key, index) => +rest[index] || 0);
+    const geojson = rest[focus.kpis.length];
+    const child = focus.map_level == null ? null : PLACEMENT[focus.map_level];
+    const api = window.dash_ag_grid && window.dash_ag_grid.getApi("wall-cases");
+    const deltas = {}, add = [], update = [];
+    for (const e of mine) {
+      focus.kpis.forEach((key, index) => {
+        if (e.day === focus.day || !focus.daily.includes(key)) figures[index] += e.counts[key];
+      });
+      if (!e.before) add.unshift(caseRow(e, labels, focus.timezone));  // a new case, newest on top
+      else if (api && api.getRowNode(String(e.case_id))) update.push(caseRow(e, labels, focus.timezone));
+      if (child && e.counts.open_cases && e[child] != null) {
+        deltas[e[child]] = (deltas[e[child]] || 0) + e.counts.open_cases;
+      }
+    }
+    const map = child && geojson ? mapCounts(deltas, focus, geojson, labels) : noUpdate();
+    // async: false: applied now, not after AG Grid's 50 ms batching window (batches come from the relay already).
+    return [{ add, addIndex: 0, update, async: false }, ...figures.map(String), map];
+  }
+
+  // Redrawing the map's polygons and labels costs the page tens of milliseconds: its counts change at most
+  // once a second. Deltas held meanwhile are drawn by `flushMap` (a timer pokes `wall-map-flush`), unless the
+  // wall has been read afresh since (a new `focus`): that read already counted them.
+  const MAP_EVERY_MS = 1000;
+  const held = { deltas: {}, focus: null, drawn: 0, timer: null };
+
+  function mapCounts(deltas, focus, geojson, labels) {
+    if (held.focus !== focus) held.deltas = {};
+    held.focus = focus;
+    for (const [id, delta] of Object.entries(deltas)) held.deltas[id] = (held.deltas[id] || 0) + delta;
+    if (!Object.keys(held.deltas).length) return noUpdate();
+    const wait = held.drawn + MAP_EVERY_MS - Date.now();
+    if (wait <= 0) return drawCounts(geojson, labels);
+    held.timer = held.timer || setTimeout(() => {
+      held.timer = null;
+      window.dash_clientside.set_props("wall-map-flush", { data: Date.now() });
+    }, wait);
+    return noUpdate();
+  }
+
+  function drawCounts(geojson, labels) {
+    const deltas = held.deltas;
+    held.deltas = {};
+    held.drawn = Date.now();
+    return withCounts(geojson, deltas, labels);
+  }
+
+  function flushMap(tick, focus, labels, geojson) {
+    if (focus !== held.focus || !geojson || !Object.keys(held.deltas).length) {
+      held.deltas = {};
+      return noUpdate();
+    }
+    return drawCounts(geojson, labels);
+  }
+
+  Object.assign(cc, { applyEvents, flushMap });
+})(window.commandCentre = window.commandCentre || {});

@@ -1,0 +1,172 @@
+"""A wall that read its figures once and then only adds the counts its events carry shows what a fresh read
+shows, whatever happens to the cases: the events and the read count by the same indicator definitions."""
+import random
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.cases.intake import ReportIn, submit_reports
+from backend.cases.sweeper import sweep, system_actor
+from backend.cases.workflow import WorkflowError, perform
+from backend.events.types import EVENT, CaseChanged
+from backend.geo.grids import open_cases_by_child
+from backend.geo.locator import GridLocator
+from backend.geo.scope import Scope
+from backend.indicators.definitions import DAILY, Day
+from backend.indicators.wall import wall_kpis
+from backend.models import OPEN_STATES, Case, Grid, OutboxEvent
+from tests.conftest import NOW
+from tests.test_events import CONFIG
+from tests.test_workflow import World
+
+TZ = CONFIG.timezone
+
+
+class FoldedWall:
+    """A wall as the browser keeps it (assets/wall.js, `applyEvents`): one full read of a grid's figures and
+    of its children's open cases, then the counts of each event in the grid added, the daily ones only when
+    the event's day is the day the wall shows."""
+
+    def __init__(self, session, grid: Grid, at):
+        self.session, self.grid, self.scope = session, grid, Scope.of_grid(grid)
+        self.kpis = wall_kpis(session, self.scope, at, TZ)
+        self.children = open_cases_by_child(session, self.scope, grid)
+        self.day = Day.of(at, TZ).date
+        self.last_outbox_id = session.scalar(select(func.max(OutboxEvent.id))) or 0
+
+    def apply(self, event: CaseChanged) -> None:
+        if event.placement()[self.level_column] != self.grid.id:
+            return
+        for key, change in event.counts:
+            if key not in DAILY or event.day == self.day:
+                self.kpis[key] += change
+        child = event.placement()[self.child_column]
+        if child is not None:  # a report not located lies in the city only, on no map polygon
+            self.children[child] = self.children.get(child, 0) + event.counts.open_cases
+
+    def catch_up(self) -> None:
+        rows = self.session.execute(select(OutboxEvent.id, OutboxEvent.payload)
+                                    .where(OutboxEvent.id > self.last_outbox_id).order_by(OutboxEvent.id)).all()
+        for outbox_id, payload in rows:
+            self.apply(EVENT.validate_json(payload))
+            self.last_outbox_id = outbox_id
+
+    @property
+    def level_column(self) -> str:
+        return ("city_id", "district_id", "community_id")[self.grid.level]
+
+    @property
+    def child_column(self) -> str:
+        return ("district_id", "community_id", "grid_id")[self.grid.level]
+
+    def shown(self) -> tuple[dict, dict]:
+        return self.kpis, {grid: count for grid, count in self.children.items() if count}
+
+    def fresh(self, at) -> tuple[dict, dict]:
+        return wall_kpis(self.session, self.scope, at, TZ), open_cases_by_child(self.session, self.scope, self.grid)
+
+
+@pytest.fixture
+def world(city_sessions):
+    with city_sessions() as session:
+        yield World(session)
+
+
+def act(world, case: Case, action: str, params: dict | None = None, role: str = "admin", at=NOW) -> None:
+    actor = system_actor(world.session) if role == "system" else world.actor(role)
+    perform(world.session, actor, case.id, action, params or {}, at, CONFIG)
+
+
+def city_wall(world, at=NOW) -> FoldedWall:
+    return FoldedWall(world.session, world.city, at)
+
+
+def test_a_case_past_its_deadline_is_overdue_from_its_red_card_on_and_counted_once(world):
+    case = world.case("handling", deadline=NOW - timedelta(minutes=5))  # the sweeper has not been by yet
+    wall = city_wall(world)
+    overdue = wall.kpis["overdue"]
+    act(world, case, "mark_card", {"card": "red"}, role="system")  # what the sweeper does on its pass
+    wall.catch_up()
+    assert wall.kpis["overdue"] == overdue + 1 and wall.shown() == wall.fresh(NOW)
+
+
+def test_an_approved_postponement_of_a_red_carded_case_takes_it_off_overdue(world):
+    case = world.case("handling", deadline=NOW - timedelta(hours=1), card="red", postpone_requested_hours=24.0)
+    wall = city_wall(world)
+    overdue = wall.kpis["overdue"]
+    act(world, case, "approve_postpone", role="dispatcher")
+    wall.catch_up()
+    assert case.card != "red" and wall.kpis["overdue"] == overdue - 1
+    assert wall.shown() == wall.fresh(NOW)
+
+
+def test_closing_a_case_past_its_deadline_before_it_was_carded_leaves_overdue_as_it_was(world):
+    case = world.case("fed_back", deadline=NOW - timedelta(hours=1))
+    wall = city_wall(world)
+    before = dict(wall.kpis)
+    act(world, case, "close", role="dispatcher")
+    wall.catch_up()
+    assert wall.kpis == before | {"open_cases": before["open_cases"] - 1, "overdue": before["overdue"],
+                                  "closed_today": before["closed_today"] + 1}
+    assert wall.shown() == wall.fresh(NOW)
+
+
+# What the random walk does to a case, by its state: (action, params); "intake" and "sweep" need no case.
+MOVES = {"collected": [("register", {}), ("cancel", {"note": "not ours"})],
+         "registered": [("dispatch", {})],
+         "dispatched": [("accept", {}), ("request_postpone", {"hours": 24, "note": "parts"})],
+         "handling": [("feed_back", {"note": "done"}), ("request_postpone", {"hours": 12, "note": "rain"}),
+                      ("approve_postpone", {})],
+         "fed_back": [("close", {})]}
+STEPS = 120  # enough for cases to go from intake to close, and for deadlines to pass and days to change
+
+
+def intake(world, locator: GridLocator, rng: random.Random, at) -> None:
+    units = world.session.scalars(select(Grid).where(Grid.level == 3).order_by(Grid.id)).all()
+    reports = []
+    for index in range(rng.randint(1, 3)):
+        unit = rng.choice(units)
+        where = {"lon": unit.centroid_lon, "lat": unit.centroid_lat} if rng.random() < 0.9 else {}
+        reports.append(ReportIn(channel="web", description=f"walk {index}", category_code=world.category.code,
+                                **where))
+    submit_reports(world.session, reports, locator, at, CONFIG)
+
+
+def move(world, rng: random.Random, at) -> None:
+    state = rng.choice(list(MOVES))
+    ids = world.session.scalars(select(Case.id).where(Case.state == state).order_by(Case.id)).all()
+    if not ids:
+        return
+    action, params = rng.choice(MOVES[state])
+    try:
+        with world.session.begin_nested():
+            act(world, world.session.get(Case, rng.choice(ids)), action, params, at=at)
+    except WorkflowError:  # not possible for this case now (no postponement pending, nobody to dispatch to)
+        pass
+
+
+def test_a_wall_adding_the_counts_of_events_shows_what_a_fresh_read_shows_at_every_step(world):
+    rng = random.Random(20261126)
+    locator = GridLocator.from_session(world.session)
+    district = world.session.get(Grid, world.chain[1])
+    at = NOW
+    walls = [city_wall(world), FoldedWall(world.session, district, at)]
+    for step in range(STEPS):
+        at += timedelta(minutes=rng.randint(1, 180))
+        roll = rng.random()
+        if roll < 0.25:
+            intake(world, locator, rng, at)
+        elif roll < 0.4:
+            sweep(world.session, at, CONFIG)
+        else:
+            move(world, rng, at)
+        world.session.flush()
+        for index, wall in enumerate(walls):
+            if Day.of(at, TZ).date != wall.day:  # the browser reads a new day afresh (`newDay`)
+                wall = walls[index] = FoldedWall(world.session, wall.grid, at)
+            wall.catch_up()
+            assert wall.shown() == wall.fresh(at), f"step {step}, wall of grid {wall.grid.id}"
+    overdue = world.session.scalar(select(func.count()).where(Case.state.in_(OPEN_STATES), Case.card == "red"))
+    closed = world.session.scalar(select(func.count()).where(Case.closed_at > NOW))
+    assert overdue and closed  # the walk did reach red cards and closures
