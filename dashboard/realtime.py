@@ -63,7 +63,7 @@ def _catch_up(bus: EventBus, last_id: str) -> None:
     if missed is None:
         emit("reload", {"reason": "the stream no longer holds your last event"}, to=request.sid)
         return
-    emit("events", missed, to=request.sid)
+    emit("events", [event.model_dump(mode="json") for event in missed], to=request.sid)
 
 
 class Follower(Worker):

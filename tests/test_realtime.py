@@ -174,3 +174,17 @@ def test_a_browser_whose_last_event_is_gone_is_told_to_reload_and_where_to_go_on
     assert answer == {"events": [], "reload": True, "last_id": centre.bus.last_id()}
     bad = requests.get(f"{base}/api/v1/events", params={"after": "yesterday"}, headers=bearer)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "after"
+
+
+def test_a_browser_is_told_to_reload_when_the_stream_holds_events_of_an_older_shape(live, city_sessions):
+    """After an upgrade the stream may still hold events published by the previous version: they cannot be
+    applied as they are, so the browser reads its state afresh instead."""
+    base, centre = live
+    bearer = {"Authorization": f"Bearer {token_for(city_sessions, 'dispatcher')}"}
+    with city_sessions() as session:
+        city_id = session.scalar(select(Grid.id).where(Grid.parent_id.is_(None)))
+    start = centre.bus.last_id()
+    centre.bus.publish({"kind": "case.collect", "case_id": 1, "state": "collected", "city_id": city_id,
+                        "district_id": None, "community_id": None, "grid_id": None, "outbox_id": 1})
+    answer = requests.get(f"{base}/api/v1/events", params={"after": start}, headers=bearer).json()
+    assert answer == {"events": [], "reload": True, "last_id": centre.bus.last_id()}

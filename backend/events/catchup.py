@@ -3,17 +3,20 @@
 `missed_events` is one answer for every way of asking (the Socket.IO handshake,
 `GET /api/v1/events`): the events after the last one applied, in order, or None
 when the screen must reload its state from the database instead (the stream no
-longer holds its last event, or it missed more than a replay is worth).
+longer holds its last event, it missed more than a replay is worth, or the stream
+still holds events of a shape this version no longer reads, as after an upgrade).
 `in_flight` goes with such a reload.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.events.bus import EventBus
+from backend.events.types import EVENT, Event
 from backend.models import OutboxEvent
 from backend.geo.scope import Scope
 
@@ -21,7 +24,7 @@ from backend.geo.scope import Scope
 LIMIT = 5000
 
 
-def missed_events(bus: EventBus, scope: Scope, last_id: str) -> list[dict] | None:
+def missed_events(bus: EventBus, scope: Scope, last_id: str) -> list[Event] | None:
     """Events after `last_id` that `scope` may see, each with its stream `id`; None: reload.
 
     Raises ValueError if `last_id` is not an event id.
@@ -29,7 +32,11 @@ def missed_events(bus: EventBus, scope: Scope, last_id: str) -> list[dict] | Non
     catchup = bus.read_after(last_id, limit=LIMIT)
     if catchup.gap or len(catchup.events) == LIMIT:
         return None
-    return [{"id": event_id, **event} for event_id, event in catchup.events if scope.covers(event)]
+    try:
+        return [EVENT.validate_python({"id": event_id, **event}) for event_id, event in catchup.events
+                if scope.covers(event)]
+    except ValidationError:  # published by an older version: what it says cannot be applied, a reload can
+        return None
 
 
 # Relays may run on other hosts: their clocks may be this far behind ours.
