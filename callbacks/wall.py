@@ -166,7 +166,7 @@ def refresh(grid_id, _reload, _pushed_reload):
     focus = {"id": grid.id, "level": grid.level, "map_level": frame.level + 1 if frame else None,
              "timezone": config.timezone, "day": Day.of(at, config.timezone).date.isoformat(), "head": head,
              "counted": counted, "kpis": KPIS, "daily": DAILY}
-    return (*(str(kpis[key]) for key in KPIS), kpi_class("overdue", kpis["overdue"] > 0),
+    return (*(str(kpis[key]) for key in KPIS),
             collection, hideout, legend(limits), case_rows(_, cases, at, tz), updated, focus)
 
 
@@ -177,7 +177,6 @@ def register(app) -> None:
     app.callback(Output("wall-breadcrumb", "children"), Output("wall-map", "viewport"),
                  Input("wall-grid", "data"), State("wall-map", "viewport"))(navigate)
     app.callback(*(Output(f"wall-kpi-{key}", "children") for key in KPIS),
-                 Output("wall-tile-overdue", "className"),
                  Output("wall-grids", "data"), Output("wall-grids", "hideout"), Output("wall-legend-scale", "children"),
                  Output("wall-cases", "rowData"), Output("wall-updated", "children"), Output("wall-focus", "data"),
                  Input("wall-grid", "data"), Input("live-reload", "data"),
@@ -195,6 +194,10 @@ def register(app) -> None:
         Output("wall-grids", "data", allow_duplicate=True),
         Input("wall-map-flush", "data"), State("wall-focus", "data"), State("wall-labels", "data"),
         State("wall-grids", "data"), prevent_initial_call=True)
+    # Overdue cases turn their tile red, whether the count came from a read or from events.
+    app.clientside_callback(
+        f"function(count) {{ return +count > 0 ? '{kpi_class('overdue', True)}' : '{kpi_class('overdue')}'; }}",
+        Output("wall-tile-overdue", "className"), Input("wall-kpi-overdue", "children"))
     # The wall was read afresh: the live link goes on from the stream position of that read.
     app.clientside_callback(
         "function(focus) { return window.commandCentre.restart(focus); }",

@@ -2,10 +2,18 @@
 pushed over Socket.IO and applied in the page, with no request from the wall."""
 import re
 import threading
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import update
 
+from backend.cases.sweeper import system_actor
+from backend.cases.workflow import perform
+from backend.geo.scope import Scope
+from backend.indicators.wall import wall_kpis
+from backend.models import Case
+from tests.test_workflow import World
 from tests.test_hotline_browser import NUMBER, open_hotline
 from tests.test_wall_browser import log_in, wait_for_kpis
 
@@ -222,13 +230,6 @@ def test_a_change_the_wall_read_from_the_database_is_not_counted_again_when_its_
 def test_an_approved_postponement_of_a_red_carded_case_takes_it_off_the_overdue_tile(live, relay, page,
                                                                                       city_sessions):
     """Overdue counts red-carded open cases; an approved postponement resets the card, and its event says so."""
-    from datetime import datetime, timedelta, timezone
-
-    from backend.cases.workflow import perform
-    from backend.geo.scope import Scope
-    from backend.indicators.wall import wall_kpis
-    from tests.test_workflow import World
-
     base, centre = live
     at = datetime.now(timezone.utc)
     with city_sessions() as session:
@@ -248,4 +249,27 @@ def test_an_approved_postponement_of_a_red_carded_case_takes_it_off_the_overdue_
         fresh = wall_kpis(session, Scope.of_grid(world.city), datetime.now(timezone.utc), centre.config.timezone)
     assert fresh["overdue"] == overdue - 1
     expect(page.locator("#wall-kpi-overdue")).to_have_text(str(fresh["overdue"]))
+    assert page.console_errors == []
+
+
+def test_the_overdue_tile_turns_red_when_a_pushed_red_card_makes_the_first_overdue_case(live, relay, page,
+                                                                                        city_sessions):
+    base, centre = live
+    at = datetime.now(timezone.utc)
+    with city_sessions() as session:
+        session.execute(update(Case).values(card="none"))
+        case_id = World(session).case("handling", created_at=at, updated_at=at, deadline=at - timedelta(hours=1)).id
+        session.commit()
+    log_in(page, base, "duty")
+    page.wait_for_url("**/wall")
+    wait_for_kpis(page)
+    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+    tile = page.locator("#wall-tile-overdue")
+    assert kpi(page, "overdue") == 0 and "wall-kpi--alert" not in tile.get_attribute("class")
+    with city_sessions() as session:
+        perform(session, system_actor(session), case_id, "mark_card", {"card": "red"}, datetime.now(timezone.utc),
+                centre.config)
+        session.commit()
+    expect(page.locator("#wall-kpi-overdue")).to_have_text("1")
+    expect(tile).to_have_class(re.compile("wall-kpi--alert"))
     assert page.console_errors == []
