@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from html import escape
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
@@ -110,8 +111,8 @@ def trail(_, chain: list[Grid], current_id: int) -> list:
 
 
 def select_grid(click, _crumbs):
-    """A polygon click selects that grid (a unit grid is highlighted); a breadcrumb goes back up. The address
-    follows, so the view can be bookmarked."""
+    """A polygon click selects that grid (a unit grid is highlighted); a breadcrumb goes back up. Either writes
+    the address (a history entry, no reload), and the wall follows the address (`follow_address`)."""
     trigger = ctx.triggered_id
     if trigger == "wall-grids":
         chosen = click["properties"].get("id") if click and "properties" in click else None
@@ -121,7 +122,13 @@ def select_grid(click, _crumbs):
     else:
         chosen = None
     chosen = valid_grid_id(chosen)
-    return (chosen, f"?grid={chosen}") if chosen else (no_update, no_update)
+    return f"?grid={chosen}" if chosen else no_update
+
+
+def follow_address(search, shown):
+    """The grid the address names (after a click, or the browser's back and forward); None: the user's own."""
+    requested = valid_grid_id(parse_qs((search or "").lstrip("?")).get("grid", [None])[0])
+    return no_update if requested == shown else requested
 
 
 def navigate(grid_id, viewport):
@@ -172,7 +179,9 @@ def refresh(grid_id, _reload, _pushed_reload):
 
 
 def register(app) -> None:
-    app.callback(Output("wall-grid", "data"), Output("wall-location", "search"),
+    app.callback(Output("wall-grid", "data"), Input("wall-location", "search"), State("wall-grid", "data"),
+                 prevent_initial_call=True)(follow_address)
+    app.callback(Output("wall-location", "search"),
                  Input("wall-grids", "clickData"), Input({"type": "wall-crumb", "grid": ALL}, "n_clicks"),
                  prevent_initial_call=True)(select_grid)
     app.callback(Output("wall-breadcrumb", "children"), Output("wall-map", "viewport"),
