@@ -13,7 +13,8 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 from backend.cases.queries import latest_cases
 from backend.platform.db import one_snapshot
 from backend.events.catchup import in_flight
-from backend.geo.grids import OutOfScope, grid_id as valid_grid_id, bounds, breadcrumb, children_geojson, feature, scoped_grid
+from backend.geo.grids import (OutOfScope, bounds, breadcrumb, children_geojson, feature, grid_id as valid_grid_id,
+                               scoped_grid)
 from backend.models import Grid
 from backend.geo.scope import Scope
 from backend.indicators.wall import wall_kpis

@@ -24,7 +24,7 @@ class Screen:
     name: str  # its key in dash.page_registry
     path: str
     capability: str  # what a role must be able to do to open it (backend.accounts.permissions)
-    layout: Callable
+    layout: Callable[..., object]  # (translator, config, query) -> its component tree
     register: Callable[[dash.Dash], None]
     label: Callable[[Translator], str]  # its link in the navigation
 

@@ -74,7 +74,7 @@ def header(_: Translator, user, timezone: str) -> html.Header:
         dcc.Interval(id="shell-clock-tick", interval=1000),
         dcc.Store(id="shell-timezone", data=timezone),
         dcc.Location(id="shell-location"),  # the current path, for the navigation's highlight
-        dcc.Store(id="shell-language-saved"),
+        dcc.Store(id="shell-language-saved"),  # the language was saved: the page reloads at its address
         *live_link(_),
     ])
 

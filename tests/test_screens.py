@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from backend.accounts.permissions import ROLES, role_names
 from backend.demo.seed import DEMO_PASSWORD
 from backend.platform.config import Config
 from backend.platform.db import make_engine, session_factory
@@ -77,6 +78,13 @@ def test_a_dispatcher_is_offered_the_hotline_and_a_leader_is_not(centre):
     assert navigation(signed_in(centre, "leader")) == ["/wall"]
 
 
+def test_the_header_names_every_role_in_the_users_language(centre):
+    layout = signed_in(centre, "dispatcher").get("/_dash-layout").get_json()
+    labels = next(c["props"]["data"] for c in components(layout) if c["props"].get("id") == "live-labels")
+    assert labels["roles"] == role_names(ZH) and len(labels["roles"]) == len(ROLES)
+    assert any(c["props"].get("children") == f"dispatcher · {ZH('Dispatcher')}" for c in components(layout))
+
+
 def test_a_screen_the_role_may_not_open_says_so_instead_of_rendering(centre):
     page = open_page(signed_in(centre, "leader"), "/hotline")
     assert ZH("{screen} is not open to your role").format(screen=ZH("Hotline")) in page
@@ -132,7 +140,8 @@ def test_a_crafted_map_click_changes_nothing(centre, click):
 
 
 def test_any_other_failure_shows_the_generic_notice_and_no_server_error(centre):
-    response = call(signed_in(centre, "dispatcher"), "wall-location.search", {"wall-grids.clickData": {"properties": 5}})
+    click = {"properties": 5}  # not the feature's properties: the callback fails on it
+    response = call(signed_in(centre, "dispatcher"), "wall-location.search", {"wall-grids.clickData": click})
     assert notices(response) == {"shell-notice-error": {"hidden": False}, "shell-retry": {"disabled": False}}
 
 
