@@ -111,7 +111,7 @@ def trail(_, chain: list[Grid], current_id: int) -> list:
     return parts
 
 
-def select_grid(click, _crumbs):
+def select_grid(_clicks, _crumbs, click):
     """A polygon click selects that grid (a unit grid is highlighted); a breadcrumb goes back up. Either writes
     the address (a history entry, no reload), and the wall follows the address (`follow_address`)."""
     trigger = ctx.triggered_id
@@ -182,9 +182,10 @@ def refresh(grid_id, _reload, _pushed_reload):
 def register(app) -> None:
     app.callback(Output("wall-grid", "data"), Input("wall-location", "search"), State("wall-grid", "data"),
                  prevent_initial_call=True)(follow_address)
+    # The click count, not clickData: a second click on the same grid (after one that failed) must count too.
     app.callback(Output("wall-location", "search"),
-                 Input("wall-grids", "clickData"), Input({"type": "wall-crumb", "grid": ALL}, "n_clicks"),
-                 prevent_initial_call=True)(select_grid)
+                 Input("wall-grids", "n_clicks"), Input({"type": "wall-crumb", "grid": ALL}, "n_clicks"),
+                 State("wall-grids", "clickData"), prevent_initial_call=True)(select_grid)
     app.callback(Output("wall-breadcrumb", "children"), Output("wall-map", "viewport"),
                  Input("wall-grid", "data"), State("wall-map", "viewport"))(navigate)
     app.callback(*(Output(f"wall-kpi-{key}", "children") for key in KPIS),

@@ -135,13 +135,15 @@ def test_a_crafted_grid_shows_the_users_own_grid(centre, grid):
 
 @pytest.mark.parametrize("click", [{"properties": {"id": 2**63}}, {"properties": {"id": "x"}}, "x", None])
 def test_a_crafted_map_click_changes_nothing(centre, click):
-    response = call(signed_in(centre, "dispatcher"), "wall-location.search", {"wall-grids.clickData": click})
+    response = call(signed_in(centre, "dispatcher"), "wall-location.search", {"wall-grids.n_clicks": 1},
+                    {"wall-grids.clickData": click})
     assert response.status_code in (200, 204) and not (response.get_json(silent=True) or {}).get("response")
 
 
 def test_any_other_failure_shows_the_generic_notice_and_no_server_error(centre):
     click = {"properties": 5}  # not the feature's properties: the callback fails on it
-    response = call(signed_in(centre, "dispatcher"), "wall-location.search", {"wall-grids.clickData": click})
+    response = call(signed_in(centre, "dispatcher"), "wall-location.search", {"wall-grids.n_clicks": 1},
+                    {"wall-grids.clickData": click})
     assert notices(response) == {"shell-notice-error": {"hidden": False}, "shell-retry": {"disabled": False}}
 
 

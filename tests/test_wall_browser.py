@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend.geo.grids import scoped_grid
+from backend.platform.db import make_engine
 from backend.platform.i18n import Translator
 from backend.models import Grid, User
 from backend.geo.scope import Scope
@@ -213,3 +214,24 @@ def test_an_unknown_address_is_a_translated_page_not_found(live_server, page):
     expect(page.locator(".screen-not-found")).to_contain_text(_("There is no such page"))
     expect(page.locator(".shell-nav-link--current")).to_have_count(0)
     assert page.console_errors == []
+
+
+def test_while_the_database_is_gone_the_wall_says_so_and_recovers_by_itself(live, page, city_sessions):
+    base_url, centre = live
+    city, _ = user_view(city_sessions, "duty")
+    district = children(city_sessions, city.id)[0]
+    log_in(page, base_url, "duty")
+    page.wait_for_url("**/wall")
+    wait_for_kpis(page)
+
+    centre.sessions.configure(bind=make_engine("postgresql://postgres@127.0.0.1:1/nowhere"))  # nothing listens
+    click_polygon(page)
+    expect(page.locator("#shell-notice-database")).to_have_text(_("The database cannot be reached; retrying…"))
+    expect(page.locator("#wall-map")).to_be_visible()  # the screen keeps what it showed
+
+    centre.sessions.configure(bind=centre.engine)
+    expect(page.locator("#shell-notice-database")).to_be_hidden(timeout=15_000)  # the next retry, within 5 s
+    # The click was lost with the database; the screen works again.
+    expect(page.locator(CRUMBS)).to_have_text([_.name(city)])
+    click_polygon(page)
+    expect(page.locator(CRUMBS)).to_have_text([_.name(city), _.name(district)])
