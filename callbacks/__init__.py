@@ -1,8 +1,11 @@
 """Dash callbacks, one module per screen; thin: read inputs, call a backend service, shape the output."""
-from callbacks import hotline, shell, wall
+from callbacks import errors, hotline, shell, wall
+
+__all__ = ["errors", "hotline", "register", "shell", "wall"]
 
 
-def register(app) -> None:
+def register(app, screens) -> None:
+    """The shell's callbacks, then each screen's (dashboard/screens.py)."""
     shell.register(app)
-    wall.register(app)
-    hotline.register(app)
+    for screen in screens:
+        screen.register(app)

@@ -11,12 +11,13 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from backend.accounts.permissions import may
 from backend.geo.grids import OutOfScope, bounds, children_geojson, feature, scoped_grid
 from backend.cases.intake import ReportIn
 from backend.models import Case, Category, Grid
 from callbacks.common import centre, now, session, user
 from layouts import hotline as view
-from layouts.wall import EMPTY_MAP
+from layouts.widgets import EMPTY_MAP
 
 # One-click buttons for the minor categories reported most among the latest cases in the user's area.
 QUICK = 6
@@ -32,7 +33,8 @@ POINT_OUTPUTS = (("hotline-point", "data"), ("hotline-marker", "children"), ("ho
 
 
 def allowed() -> bool:
-    return user().role in view.HOTLINE_ROLES
+    """Callbacks check it too: a crafted request must not do what the screen would not show."""
+    return may(user().role, "take_hotline_calls")
 
 
 def new_token() -> str:
@@ -66,10 +68,11 @@ def scope_map(_, s) -> tuple[dict, list[list[float]]]:
     return collection, bounds(grid)
 
 
-def open_desk(_id):
+def open_desk(_id, _recovered, shown):
+    """The desk, when the page opens (and once the database answers again, if it could not be built then)."""
     _ = user().translator
-    if not allowed():
-        return view.not_allowed(_)
+    if not allowed() or shown:
+        raise PreventUpdate
     with session() as s:
         options, quick = category_options(_, s), frequent(_, s)
         grids, frame = scope_map(_, s)
@@ -191,7 +194,8 @@ def failed(_, wrong: set[str]) -> dict:
 
 
 def register(app) -> None:
-    app.callback(Output("hotline", "children"), Input("hotline", "id"))(open_desk)
+    app.callback(Output("hotline", "children"), Input("hotline", "id"), Input("shell-recovered", "data"),
+                 State("hotline", "children"))(open_desk)
     app.callback(*(Output(*target, allow_duplicate=True) for target in POINT_OUTPUTS),
                  Input("hotline-map", "clickData"), prevent_initial_call=True)(pick)
     app.callback(

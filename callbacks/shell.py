@@ -1,12 +1,33 @@
-"""Header callbacks: the clock and the live link (in the browser), and the per-user language switch."""
+"""Header callbacks: the clock and the live link (in the browser), the navigation's highlight, the per-user
+language switch, and the retry after a failed callback (callbacks/errors.py)."""
 from __future__ import annotations
 
-from dash import Input, Output, State, no_update
+from dash import ALL, Input, Output, State, no_update
+from sqlalchemy import text
 
 from backend.platform.db import begin_writing
 from backend.platform.i18n import LANGUAGES
 from backend.models import User
-from callbacks.common import session, user
+from callbacks.common import now, session, user
+from layouts.shell import highlight
+
+
+def switch_language(language):
+    """Saves the user's language; the page then reloads itself at the same address (grid included)."""
+    if language not in LANGUAGES or language == user().language:
+        return no_update
+    with session() as s:
+        begin_writing(s)
+        s.get(User, user().id).language = language
+        s.commit()
+    return language
+
+
+def retry(_tick):
+    """Once the database answers again: the notice goes, and the screens read everything afresh."""
+    with session() as s:
+        s.execute(text("SELECT 1"))
+    return True, True, True, now().timestamp(), now().timestamp()
 
 
 def register(app) -> None:
@@ -38,13 +59,13 @@ def register(app) -> None:
         Input("live-socket", "data-presence"), State("live-labels", "data"),
     )
 
-    @app.callback(Output("shell-location", "href"), Input("shell-language", "value"),
-                  State("shell-location", "pathname"), prevent_initial_call=True)
-    def switch_language(language, pathname):
-        if language not in LANGUAGES or language == user().language:
-            return no_update
-        with session() as s:
-            begin_writing(s)
-            s.get(User, user().id).language = language
-            s.commit()
-        return pathname or "/wall"
+    app.callback(Output({"type": "shell-nav-link", "path": ALL}, "className"),
+                 Input("shell-location", "pathname"), State({"type": "shell-nav-link", "path": ALL}, "id"))(highlight)
+    app.callback(Output("shell-language-saved", "data"), Input("shell-language", "value"),
+                 prevent_initial_call=True)(switch_language)
+    app.clientside_callback("function(saved) { window.location.reload(); }",
+                            Input("shell-language-saved", "data"), prevent_initial_call=True)
+    app.callback(Output("shell-notice-database", "hidden"), Output("shell-notice-error", "hidden"),
+                 Output("shell-retry", "disabled"),
+                 Output("shell-recovered", "data"), Output("live-reload", "data", allow_duplicate=True),
+                 Input("shell-retry", "n_intervals"), prevent_initial_call=True)(retry)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from html import escape
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
@@ -12,25 +13,25 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 from backend.cases.queries import latest_cases
 from backend.platform.db import one_snapshot
 from backend.events.catchup import in_flight
-from backend.geo.grids import OutOfScope, bounds, breadcrumb, children_geojson, feature, scoped_grid
+from backend.geo.grids import (OutOfScope, bounds, breadcrumb, children_geojson, feature, grid_id as valid_grid_id,
+                               scoped_grid)
 from backend.models import Grid
 from backend.geo.scope import Scope
 from backend.indicators.definitions import DAILY, Day
 from backend.indicators.wall import wall_kpis
 from callbacks.common import centre, now, session, user
-from layouts.wall import KPIS, MAP_COLOURS, kpi_class, state_labels, urgency_labels
+from layouts.wall import KPIS, kpi_class, state_labels, urgency_labels
+from layouts.widgets import MAP_COLOURS, MAX_LABELS
 
 # Cases this young are marked as new in the table.
 FRESH = timedelta(minutes=10)
-# Above this many polygons permanent labels would pile up; they fall back to hover tooltips.
-MAX_LABELS = 40
 
 
 def focus_grid(s, grid_id) -> Grid:
     """The grid to show: the requested one if it is in the user's scope, else the scope's own grid."""
     scope = user().scope
     try:
-        return scoped_grid(s, scope, grid_id if isinstance(grid_id, int) else scope.grid_id)
+        return scoped_grid(s, scope, valid_grid_id(grid_id) or scope.grid_id)
     except OutOfScope:
         return scoped_grid(s, scope, scope.grid_id)
 
@@ -111,15 +112,25 @@ def trail(_, chain: list[Grid], current_id: int) -> list:
     return parts
 
 
-def select_grid(click, _crumbs):
-    """A polygon click selects that grid (a unit grid is highlighted); a breadcrumb goes back up."""
+def select_grid(_clicks, _crumbs, click):
+    """A polygon click selects that grid (a unit grid is highlighted); a breadcrumb goes back up. Either writes
+    the address (a history entry, no reload), and the wall follows the address (`follow_address`)."""
     trigger = ctx.triggered_id
     if trigger == "wall-grids":
-        return click["properties"]["id"] if click and "properties" in click else no_update
+        chosen = click["properties"].get("id") if click and "properties" in click else None
     # Pattern-matched buttons also fire when the breadcrumb is redrawn, with no click.
-    if isinstance(trigger, dict) and ctx.triggered[0]["value"]:
-        return trigger["grid"]
-    return no_update
+    elif isinstance(trigger, dict) and ctx.triggered[0]["value"]:
+        chosen = trigger["grid"]
+    else:
+        chosen = None
+    chosen = valid_grid_id(chosen)
+    return f"?grid={chosen}" if chosen else no_update
+
+
+def follow_address(search, shown):
+    """The grid the address names (after a click, or the browser's back and forward); None: the user's own."""
+    requested = valid_grid_id(parse_qs((search or "").lstrip("?")).get("grid", [None])[0])
+    return no_update if requested == shown else requested
 
 
 def navigate(grid_id, viewport):
@@ -171,9 +182,12 @@ def refresh(grid_id, _reload, _pushed_reload):
 
 
 def register(app) -> None:
-    app.callback(Output("wall-grid", "data"),
-                 Input("wall-grids", "clickData"), Input({"type": "wall-crumb", "grid": ALL}, "n_clicks"),
-                 prevent_initial_call=True)(select_grid)
+    app.callback(Output("wall-grid", "data"), Input("wall-location", "search"), State("wall-grid", "data"),
+                 prevent_initial_call=True)(follow_address)
+    # The click count, not clickData: a second click on the same grid (after one that failed) must count too.
+    app.callback(Output("wall-location", "search"),
+                 Input("wall-grids", "n_clicks"), Input({"type": "wall-crumb", "grid": ALL}, "n_clicks"),
+                 State("wall-grids", "clickData"), prevent_initial_call=True)(select_grid)
     app.callback(Output("wall-breadcrumb", "children"), Output("wall-map", "viewport"),
                  Input("wall-grid", "data"), State("wall-map", "viewport"))(navigate)
     app.callback(*(Output(f"wall-kpi-{key}", "children") for key in KPIS),

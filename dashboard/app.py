@@ -10,6 +10,7 @@ from flask import Flask, redirect, request
 from flask_login import current_user
 from flask_socketio import SocketIO
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 import callbacks
@@ -24,6 +25,7 @@ from backend.cases.batcher import IntakeBatcher
 from backend.geo.locator import GridLocator
 from dashboard import context
 from dashboard.auth import init_auth
+from dashboard.screens import SCREENS, register_pages
 from dashboard.presence import Presence, make_register
 from dashboard.realtime import Follower, init_realtime
 
@@ -98,10 +100,10 @@ def _dash(server: Flask, config: Config) -> dash.Dash:
         suppress_callback_exceptions=True,
         # Served on isolated intranets: never call out for anything.
         serve_locally=True,
+        on_error=callbacks.errors.on_error,
     )
-    dash.register_page("wall", path="/wall",
-                       layout=lambda **_: layouts.wall.layout(current_user.translator, config))
-    dash.register_page("hotline", path="/hotline", layout=lambda **_: layouts.hotline.layout(current_user.translator))
+    register_pages(config)
+
     def shell_layout():
         # Dash builds the layout once on its first request, whichever it is (the
         # public POST /login among them); anonymous users never get past the gate.
@@ -110,7 +112,8 @@ def _dash(server: Flask, config: Config) -> dash.Dash:
         return layouts.shell.layout(current_user.translator, current_user, config.timezone)
 
     app.layout = shell_layout
-    callbacks.register(app)
+    server.register_error_handler(OperationalError, callbacks.errors.database_unavailable)
+    callbacks.register(app, SCREENS)
     return app
 
 

@@ -1,7 +1,7 @@
 """The hotline form: an operator takes a phone report in seconds and reads the case number back to the caller.
 
 The page is an empty frame; callbacks/hotline.py fills it with the desk (form and map, with the categories and
-grids it needs) or, for roles that do not take calls, with a notice.
+grids it needs).
 """
 from __future__ import annotations
 
@@ -10,14 +10,11 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 from backend.platform.i18n import Translator
-from layouts.wall import EMPTY_MAP, MAP_COLOURS, panel_title
+from layouts.widgets import EMPTY_MAP, grid_layer, grid_map, panel, panel_title
 
-HOTLINE_ROLES = ("admin", "duty_officer", "dispatcher")
 # The same limits as backend.cases.intake.ReportIn, so the fields refuse what intake would.
 MAX_LENGTHS = {"phone": 20, "name": 100, "description": 4000, "address": 200}
 PICK_COLOUR = "#f43f5e"
-# As on the wall: above this many polygons permanent labels pile up and fall back to hover tooltips.
-MAX_LABELS = 40
 
 
 def field_labels(_: Translator) -> dict[str, str]:
@@ -25,15 +22,8 @@ def field_labels(_: Translator) -> dict[str, str]:
             "category": _("Category"), "address": _("Address"), "location": _("Location")}
 
 
-def layout(_: Translator) -> html.Div:
+def layout(_: Translator, config, query: dict) -> html.Div:
     return html.Div(id="hotline", className="hotline")
-
-
-def not_allowed(_: Translator) -> html.Div:
-    return html.Div(className="hotline-denied", role="alert", children=[
-        html.H2(_("Hotline intake is for duty officers and dispatchers"), className="hotline-denied-title"),
-        html.P(_("Your role cannot register phone reports. Ask an administrator if you need to take calls.")),
-    ])
 
 
 def text_field(field: str, label: str, **props) -> dmc.TextInput:
@@ -64,7 +54,7 @@ def category_field(_, label: str, options: list[dict], quick: list[dict]) -> htm
 
 def form(_, options: list[dict], quick: list[dict]) -> html.Section:
     labels = field_labels(_)
-    return html.Section(className="wall-panel", children=[
+    return panel(
         panel_title(_("Hotline report"), html.Span(_("Enter saves · Tab moves on"), className="hotline-keys")),
         html.Div(className="hotline-form", children=[
             html.Div(className="hotline-caller", children=[
@@ -82,34 +72,26 @@ def form(_, options: list[dict], quick: list[dict]) -> html.Section:
             dmc.Button(_("Save and get the case number"), id="hotline-submit", className="hotline-submit",
                        size="lg", fullWidth=True),
         ]),
-    ])
+    )
 
 
-def grid_map(_, config, grids: dict, frame: list[list[float]]) -> html.Section:
-    tiles = [dl.TileLayer(url=config.tile_url, attribution=config.tile_attribution)] if config.tile_url else []
-    return html.Section(className="wall-panel", children=[
+def map_panel(_, config, grids: dict) -> html.Section:
+    return panel(
         panel_title(field_labels(_)["location"],
                     html.Span(_("Click the map where it happened"), className="hotline-keys")),
         html.Div(className="hotline-map-frame", children=[
-            # Starts on the whole world; a clientside callback fits the user's area once the map has its size.
-            dl.Map(id="hotline-map", className="hotline-map", center=[0, 0], zoom=2, zoomSnap=0.25, keyboard=False,
-                   attributionControl=bool(config.tile_url), children=[
-                       *tiles,
-                       # Drawn like the wall, without its open-case colours: every grid in the first class.
-                       dl.GeoJSON(id="hotline-grids", data=grids,
-                                  hideout={"colours": MAP_COLOURS, "thresholds": [], "selected": None,
-                                           "labels": len(grids["features"]) <= MAX_LABELS},
-                                  style={"variable": "commandCentre.gridStyle"},
-                                  hoverStyle={"variable": "commandCentre.gridHover"},
-                                  onEachFeature={"variable": "commandCentre.gridLabel"}),
-                       dl.GeoJSON(id="hotline-picked", data=EMPTY_MAP, interactive=False,
-                                  style={"variable": "commandCentre.pickedStyle"}),
-                       dl.LayerGroup(id="hotline-marker"),
-                   ]),
+            # A clientside callback fits the user's area once the map has its size.
+            grid_map("hotline-map", config,
+                     # Drawn like the wall, without its open-case colours: every grid in the first class.
+                     grid_layer("hotline-grids", grids),
+                     dl.GeoJSON(id="hotline-picked", data=EMPTY_MAP, interactive=False,
+                                style={"variable": "commandCentre.pickedStyle"}),
+                     dl.LayerGroup(id="hotline-marker"),
+                     className="hotline-map", keyboard=False),
         ]),
         html.Div(id="hotline-location", className="hotline-location", **{"aria-live": "polite"},
                  children=location_hint(_)),
-    ])
+    )
 
 
 def location_hint(_) -> list:
@@ -145,9 +127,9 @@ def desk(_, config, options: list[dict], quick: list[dict], grids: dict, frame, 
     return [
         form(_, options, quick),
         html.Div(className="hotline-side", children=[
-            grid_map(_, config, grids, frame),
-            html.Section(id="hotline-result", className="wall-panel hotline-result", **{"aria-live": "assertive"},
-                         children=result_placeholder(_)),
+            map_panel(_, config, grids),
+            panel(result_placeholder(_), id="hotline-result", className="hotline-result",
+                  **{"aria-live": "assertive"}),
         ]),
         dcc.Store(id="hotline-frame", data=frame),
         dcc.Store(id="hotline-point", data=None),

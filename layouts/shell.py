@@ -3,7 +3,7 @@
 Every screen shares one Socket.IO connection (`live-socket`): the header shows
 its state and who else is online in the user's scope, and screens subscribe to
 `live-batch`, the pushed events in order and without repeats
-(assets/live.js, `receive`).
+(assets/live.js, `receive`). Below it, a notice tells when a callback failed (callbacks/errors.py).
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 from dash_socketio import DashSocketIO
 
+from backend.accounts.permissions import ROLES, holders, may, role_names
 from backend.platform.i18n import LANGUAGES, Translator
-from layouts.hotline import HOTLINE_ROLES
 
 THEME = {
     "primaryColor": "cyan",
@@ -23,19 +23,23 @@ THEME = {
 
 
 def navigation(_: Translator, user) -> html.Nav:
-    """Links between screens; the current one is highlighted by CSS (theme.css, `.shell:has(#<page>)`)."""
-    pages = [("wall", "/wall", _("Wall display"))]
-    if user.role in HOTLINE_ROLES:
-        pages.append(("hotline", "/hotline", _("Hotline")))
+    """Links to the registered screens the user's role may open (dashboard/screens.py); `highlight` marks the
+    current one."""
     return html.Nav(className="shell-nav", children=[
-        dcc.Link(label, href=href, className=f"shell-nav-link shell-nav-link--{page}") for page, href, label in pages])
+        dcc.Link(page["label"](_), href=page["path"], id={"type": "shell-nav-link", "path": page["path"]},
+                 className="shell-nav-link")
+        for page in dash.page_registry.values() if "label" in page and may(user.role, page["capability"])])
+
+
+def highlight(pathname: str | None, links: list[dict]) -> list[str]:
+    """The class of each navigation link: the one of the current path stands out."""
+    return ["shell-nav-link" + (" shell-nav-link--current" if link["path"] == pathname else "") for link in links]
 
 
 def live_labels(_: Translator) -> dict:
     """The words of the live badge and the presence list, in the user's language."""
     return {"live": _("Live"), "reconnecting": _("Reconnecting…"), "offline": _("Offline"),
-            "online": _("{count} online"), "roles": {role: _(role.replace("_", " ").capitalize())
-                                                      for role in ("duty_officer", "dispatcher")}}
+            "online": _("{count} online"), "roles": role_names(_)}
 
 
 def live_link(_: Translator) -> list:
@@ -63,21 +67,56 @@ def header(_: Translator, user, timezone: str) -> html.Header:
         html.Div(className="shell-user", children=[
             dmc.SegmentedControl(id="shell-language", value=_.language, size="xs",
                                  data=[{"value": code, "label": label} for code, label in LANGUAGES.items()]),
-            html.Span(f"{user.display_name} · {_(user.role.replace('_', ' ').capitalize())}", className="shell-who"),
+            html.Span(f"{user.display_name} · {role_names(_)[user.role]}", className="shell-who"),
             html.A(_("Sign out"), href="/logout", className="shell-logout"),
         ]),
         # Ticks in the browser only (clientside callback): no server request per second.
         dcc.Interval(id="shell-clock-tick", interval=1000),
         dcc.Store(id="shell-timezone", data=timezone),
-        dcc.Location(id="shell-location", refresh=True),
+        dcc.Location(id="shell-location"),  # the current path, for the navigation's highlight
+        dcc.Store(id="shell-language-saved"),  # the language was saved: the page reloads at its address
         *live_link(_),
     ])
+
+
+def notices(_: Translator) -> list:
+    """What the screen says when a callback failed (callbacks/errors.py shows one), and the timer that retries
+    until the database answers again. Written in the user's language now: the database may be gone by then."""
+    return [
+        html.Div(_("The database cannot be reached; retrying…"), id="shell-notice-database", className="shell-notice",
+                 role="alert", hidden=True),
+        html.Div(_("Something went wrong; it has been logged. The screen reads itself again in a moment."),
+                 id="shell-notice-error", className="shell-notice", role="alert", hidden=True),
+        # 5 s: as the API's 503 answers Retry-After.
+        dcc.Interval(id="shell-retry", interval=5000, disabled=True),
+        dcc.Store(id="shell-recovered"),  # when the database answered again: screens read themselves afresh
+    ]
+
+
+def message_page(class_name: str, title: str, text: str) -> html.Div:
+    return html.Div(className="shell-message-page", children=[
+        html.Div(className=f"shell-message {class_name}", role="alert", children=[
+            html.H2(title, className="shell-message-title"), html.P(text)]),
+    ])
+
+
+def not_allowed(_: Translator, screen: str, capability: str) -> html.Div:
+    names = role_names(_)
+    return message_page("screen-denied", _("{screen} is not open to your role").format(screen=screen),
+                        _("It is for: {roles}. Ask an administrator if you need it.").format(
+                            roles=", ".join(names[role] for role in ROLES if role in holders(capability))))
+
+
+def not_found(_: Translator) -> html.Div:
+    return message_page("screen-not-found", _("There is no such page"),
+                        _("The address may be mistyped or out of date: choose a screen above."))
 
 
 def layout(_: Translator, user, timezone: str) -> dmc.MantineProvider:
     return dmc.MantineProvider(forceColorScheme="dark", theme=THEME, children=[
         html.Div(className="shell", lang="zh-Hans" if _.language == "zh_Hans" else "en", children=[
             header(_, user, timezone),
+            *notices(_),
             html.Main(dash.page_container, className="shell-main"),
         ]),
     ])

@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import dash_ag_grid as dag
-import dash_leaflet as dl
 import dash_mantine_components as dmc
 from dash import dcc, html
 
+from backend.geo.grids import grid_id
 from backend.platform.i18n import Translator
+from layouts.widgets import EMPTY_MAP, grid_layer, grid_map, panel, panel_title
 
 KPIS = ("reports_today", "open_cases", "overdue", "closed_today")
-# Choropleth classes, from "no open case" to the hottest grids; thresholds come with each refresh.
-MAP_COLOURS = ("#15314d", "#0f766e", "#14b8a6", "#facc15", "#f97316", "#ef4444")
-EMPTY_MAP = {"type": "FeatureCollection", "features": []}
 
 # The Theming API (AG Grid 33+); sizes are CSS lengths so the table scales with the screen like the rest.
 CASES_THEME = """themeQuartz.withParams({
@@ -55,31 +53,19 @@ def case_labels(_: Translator) -> dict:
             "open_count": _("{count} open")}
 
 
-def panel_title(text: str, *extra) -> html.Div:
-    return html.Div(className="wall-panel-head", children=[html.H2(text, className="wall-panel-title"), *extra])
-
-
-def grid_map(_: Translator, config) -> html.Section:
-    tiles = [dl.TileLayer(url=config.tile_url, attribution=config.tile_attribution)] if config.tile_url else []
-    return html.Section(className="wall-panel wall-map-panel", children=[
+def map_panel(_: Translator, config) -> html.Section:
+    return panel(
         panel_title(_("Grid map"), html.Nav(id="wall-breadcrumb", className="wall-breadcrumb")),
         html.Div(className="wall-map-frame", children=[
-            # Starts on the whole world; the first navigation fits the user's grid.
-            dl.Map(id="wall-map", className="wall-map", center=[0, 0], zoom=2, zoomSnap=0.25, zoomControl=False,
-                   attributionControl=bool(config.tile_url), children=[
-                       *tiles,
-                       dl.GeoJSON(id="wall-grids", data=EMPTY_MAP,
-                                  hideout={"colours": MAP_COLOURS, "thresholds": [], "selected": None, "labels": True},
-                                  style={"variable": "commandCentre.gridStyle"},
-                                  hoverStyle={"variable": "commandCentre.gridHover"},
-                                  onEachFeature={"variable": "commandCentre.gridLabel"}),
-                   ]),
+            # The first navigation fits the user's grid.
+            grid_map("wall-map", config, grid_layer("wall-grids", EMPTY_MAP), className="wall-map",
+                     zoomControl=False),
             html.Div(className="wall-legend", children=[
                 html.Div(_("Open cases"), className="wall-legend-title"),
                 html.Div(id="wall-legend-scale", className="wall-legend-scale"),
             ]),
         ]),
-    ])
+        className="wall-map-panel")
 
 
 def cases_table(_: Translator) -> html.Section:
@@ -94,7 +80,7 @@ def cases_table(_: Translator) -> html.Section:
         {"field": "urgency_label", "headerName": _("Urgency"), "flex": 1.3,
          "cellClass": {"function": "['wall-urgency', 'wall-urgency-' + params.data.urgency]"}},
     ]
-    return html.Section(className="wall-panel wall-cases-panel", children=[
+    return panel(
         panel_title(_("Latest cases"), html.Span(id="wall-updated", className="wall-updated")),
         dag.AgGrid(id="wall-cases", className="wall-cases", columnDefs=columns, rowData=[],
                    getRowId="params.data.id",
@@ -104,16 +90,19 @@ def cases_table(_: Translator) -> html.Section:
                    dashGridOptions={"theme": {"function": CASES_THEME}, "animateRows": True,
                                     "suppressCellFocus": True, "localeText": {"noRowsToShow": _("No cases yet")}},
                    style={"height": None}),  # drop dash-ag-grid's fixed 400 px: the panel's flex sets it
-    ])
+        className="wall-cases-panel")
 
 
-def layout(_: Translator, config) -> html.Div:
+def layout(_: Translator, config, query: dict) -> html.Div:
+    """`?grid=<id>` opens the wall on that grid (callbacks/wall.py shows the user's own if it is not theirs)."""
     labels = kpi_labels(_)
     return html.Div(id="wall", className="wall", children=[
         html.Div(className="wall-kpis", children=[kpi_tile(key, labels[key]) for key in KPIS]),
-        html.Div(className="wall-body", children=[grid_map(_, config), cases_table(_)]),
+        html.Div(className="wall-body", children=[map_panel(_, config), cases_table(_)]),
         # The grid the wall shows; None is the user's own scope grid.
-        dcc.Store(id="wall-grid", data=None),
+        dcc.Store(id="wall-grid", data=grid_id(query.get("grid"))),
+        # Drilling down writes the grid into the address (no reload, a history entry) so the view can be bookmarked.
+        dcc.Location(id="wall-location", refresh=False),
         # What pushed events are filtered and patched against: the shown grid and its map's child level.
         dcc.Store(id="wall-focus", data=None),
         dcc.Store(id="wall-labels", data=case_labels(_)),

@@ -83,7 +83,7 @@ def test_dispatcher_takes_a_call_by_keyboard_and_one_map_click(live_server, page
     open_hotline(page, live_server, "dispatcher")
     phone = page.locator("#hotline-phone")
     expect(phone).to_be_focused()
-    expect(page.locator(".shell-nav-link--hotline")).to_have_text(_("Hotline"))
+    expect(page.locator(".shell-nav-link[href='/hotline']")).to_have_text(_("Hotline"))
     operator = Operator(page)
 
     operator.type("138 0013 8000")
@@ -192,10 +192,12 @@ def submit_request(page, base_url: str) -> int:
 def test_a_leader_gets_a_notice_and_no_form_and_cannot_submit(live_server, page, chromium, city_sessions):
     _ = user_translator(city_sessions, "leader")
     open_hotline(page, live_server, "leader")
-    expect(page.locator(".hotline-denied")).to_contain_text(_("Hotline intake is for duty officers and dispatchers"))
+    expect(page.locator(".screen-denied")).to_contain_text(
+        _("{screen} is not open to your role").format(screen=_("Hotline")))
+    expect(page.locator(".screen-denied")).to_contain_text(_("Dispatcher"))
     expect(page.locator("#hotline-phone")).to_have_count(0)
     expect(page.locator("#hotline-map")).to_have_count(0)
-    expect(page.locator(".shell-nav-link--hotline")).to_have_count(0)
+    expect(page.locator(".shell-nav-link[href='/hotline']")).to_have_count(0)
 
     before = case_count(city_sessions)
     assert submit_request(page, live_server) == 204

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend.geo.grids import scoped_grid
+from backend.platform.db import make_engine
 from backend.platform.i18n import Translator
 from backend.models import Grid, User
 from backend.geo.scope import Scope
@@ -167,3 +168,70 @@ def test_language_is_switched_per_user_and_remembered(live_server, page, chromiu
     expect(other.locator(".wall-kpi-label").nth(1)).to_have_text("在办案件")
     other.context.close()
     assert page.console_errors == []
+
+
+def test_a_bookmarked_grid_opens_there_and_drilling_down_moves_the_address(live_server, page, city_sessions):
+    city, _ = user_view(city_sessions, "duty")
+    district = children(city_sessions, city.id)[0]
+    communities = children(city_sessions, district.id)
+    log_in(page, live_server, "duty")
+    page.wait_for_url("**/wall")
+    expect(page.locator(".shell-nav-link--current")).to_have_attribute("href", "/wall")
+
+    page.goto(f"{live_server}/wall?grid={district.id}")
+    expect(page.locator(CRUMBS)).to_have_text([_.name(city), _.name(district)])
+    expect_map_of(page, communities, _)
+
+    click_polygon(page)
+    expect(page.locator(CRUMBS)).to_have_text([_.name(city), _.name(district), _.name(communities[0])])
+    page.wait_for_url(f"**/wall?grid={communities[0].id}")
+    # The drill-down did not reload the page: the same document, and the link kept its highlight.
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    expect(page.locator(".shell-nav-link--current")).to_have_attribute("href", "/wall")
+
+    page.go_back()  # the previous view comes back from the address
+    page.wait_for_url(f"**/wall?grid={district.id}")
+    expect(page.locator(CRUMBS)).to_have_text([_.name(city), _.name(district)])
+    assert page.console_errors == []
+
+
+def test_a_bookmarked_grid_outside_the_scope_shows_the_users_own(live_server, page, city_sessions):
+    district, _ = user_view(city_sessions, "street1")
+    neighbour = next(d for d in children(city_sessions, district.parent_id) if d.id != district.id)
+    log_in(page, live_server, "street1")
+    page.wait_for_url("**/wall")
+    page.goto(f"{live_server}/wall?grid={neighbour.id}")
+    expect(page.locator(CRUMBS)).to_have_text([_.name(district)])
+    expect_map_of(page, children(city_sessions, district.id), _)
+    assert page.console_errors == []
+
+
+def test_an_unknown_address_is_a_translated_page_not_found(live_server, page):
+    _ = Translator("zh_Hans")
+    log_in(page, live_server, "duty")
+    page.wait_for_url("**/wall")
+    page.goto(f"{live_server}/no-such-screen")
+    expect(page.locator(".screen-not-found")).to_contain_text(_("There is no such page"))
+    expect(page.locator(".shell-nav-link--current")).to_have_count(0)
+    assert page.console_errors == []
+
+
+def test_while_the_database_is_gone_the_wall_says_so_and_recovers_by_itself(live, page, city_sessions):
+    base_url, centre = live
+    city, _ = user_view(city_sessions, "duty")
+    district = children(city_sessions, city.id)[0]
+    log_in(page, base_url, "duty")
+    page.wait_for_url("**/wall")
+    wait_for_kpis(page)
+
+    centre.sessions.configure(bind=make_engine("postgresql://postgres@127.0.0.1:1/nowhere"))  # nothing listens
+    click_polygon(page)
+    expect(page.locator("#shell-notice-database")).to_have_text(_("The database cannot be reached; retrying…"))
+    expect(page.locator("#wall-map")).to_be_visible()  # the screen keeps what it showed
+
+    centre.sessions.configure(bind=centre.engine)
+    expect(page.locator("#shell-notice-database")).to_be_hidden(timeout=15_000)  # the next retry, within 5 s
+    # The click was lost with the database; the screen works again.
+    expect(page.locator(CRUMBS)).to_have_text([_.name(city)])
+    click_polygon(page)
+    expect(page.locator(CRUMBS)).to_have_text([_.name(city), _.name(district)])

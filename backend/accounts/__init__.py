@@ -1,1 +1,1 @@
-"""Who signs in: users and passwords, bearer tokens."""
+"""Who signs in and what they may do: users and passwords, bearer tokens, roles and their capabilities."""

@@ -21,6 +21,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+# SYSTEM is re-exported: the sweeper acts as it.
+from backend.accounts.permissions import SYSTEM as SYSTEM, acts_only_when_assigned, may
 from backend.platform.config import Config
 from backend.events import outbox
 from backend.events.types import CaseFacts
@@ -31,11 +33,6 @@ from backend.geo.scope import Scope
 
 log = logging.getLogger(__name__)
 
-CENTRE = frozenset({"admin", "duty_officer", "dispatcher"})
-HANDLERS = frozenset({"grid_worker", "department_handler"})
-VERIFIERS = CENTRE | {"grid_worker"}
-LEADERS = frozenset({"admin", "leader"})
-SYSTEM = "system"  # the sweeper's role; no user has it
 
 
 class WorkflowError(Exception):
@@ -278,7 +275,7 @@ class Transition:
     action: str
     sources: frozenset[str]
     target: str | None  # None: the case stays in its state
-    roles: frozenset[str]
+    capability: str  # what the actor's role must be able to do (backend.accounts.permissions)
     params: type[Params]
     effect: Callable[[Step], dict]
     assignee_only: bool = False  # handlers may act only on cases assigned to them
@@ -294,38 +291,37 @@ _pending = lambda case: case.postpone_requested_hours is not None  # noqa: E731
 _assigned = lambda case: case.assignee_person_id is not None or case.assignee_department_id is not None  # noqa: E731
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
-    Transition("register", _open("collected"), "registered", CENTRE, RegisterParams, _register,
+    Transition("register", _open("collected"), "registered", "register_cases", RegisterParams, _register,
                description="accept the report as a case (optionally reclassify)"),
-    Transition("cancel", _open("collected"), "cancelled", CENTRE, Reason, lambda s: {},
+    Transition("cancel", _open("collected"), "cancelled", "register_cases", Reason, lambda s: {},
                description="refuse the report as invalid or out of scope, with a reason"),
-    Transition("merge", _open("collected"), "cancelled", CENTRE, MergeParams, _merge,
+    Transition("merge", _open("collected"), "cancelled", "register_cases", MergeParams, _merge,
                description="merge a duplicate report into an open case"),
-    Transition("dispatch", _open("registered"), "dispatched", CENTRE, DispatchParams, _dispatch,
+    Transition("dispatch", _open("registered"), "dispatched", "dispatch", DispatchParams, _dispatch,
                description="assign to a person or department; the time limit starts"),
-    Transition("accept", _open("dispatched"), "handling", HANDLERS | {"admin"}, Params, lambda s: {},
+    Transition("accept", _open("dispatched"), "handling", "handle", Params, lambda s: {},
                assignee_only=True, description="the assignee takes the case on"),
-    Transition("return", _open("dispatched"), "registered", HANDLERS | {"admin"}, Reason, _return,
+    Transition("return", _open("dispatched"), "registered", "handle", Reason, _return,
                assignee_only=True, description="the assignee says it is not theirs"),
-    Transition("feed_back", _open("handling"), "fed_back", HANDLERS | {"admin"}, FeedbackParams, _feed_back,
+    Transition("feed_back", _open("handling"), "fed_back", "handle", FeedbackParams, _feed_back,
                assignee_only=True, description="report the result, with photos"),
-    Transition("close", _open("fed_back"), "closed", VERIFIERS, Params, _close,
+    Transition("close", _open("fed_back"), "closed", "verify", Params, _close,
                description="verified as solved"),
-    Transition("rework", _open("fed_back"), "handling", VERIFIERS, Reason, _rework,
+    Transition("rework", _open("fed_back"), "handling", "verify", Reason, _rework,
                description="verification failed: back to the assignee"),
-    Transition("escalate", _open("dispatched", "handling"), "dispatched", CENTRE | HANDLERS | {SYSTEM},
-               EscalateParams, _escalate, assignee_only=True,
-               when=lambda case: case.handling_level > 0,
+    Transition("escalate", _open("dispatched", "handling"), "dispatched", "escalate", EscalateParams,
+               _escalate, assignee_only=True, when=lambda case: case.handling_level > 0,
                description="hand to the parent grid's responsible person, or to a department"),
-    Transition("request_postpone", _open("dispatched", "handling"), None, HANDLERS | {"admin"}, PostponeParams,
+    Transition("request_postpone", _open("dispatched", "handling"), None, "handle", PostponeParams,
                _request_postpone, assignee_only=True, when=lambda case: not _pending(case) and _assigned(case),
                description="ask for more time"),
-    Transition("approve_postpone", _open("dispatched", "handling"), None, CENTRE, Params, _approve_postpone,
+    Transition("approve_postpone", _open("dispatched", "handling"), None, "dispatch", Params, _approve_postpone,
                when=_pending, description="grant the requested extension"),
-    Transition("reject_postpone", _open("dispatched", "handling"), None, CENTRE, Reason, _reject_postpone,
+    Transition("reject_postpone", _open("dispatched", "handling"), None, "dispatch", Reason, _reject_postpone,
                when=_pending, description="refuse the requested extension"),
-    Transition("supervise", _open(), None, LEADERS, Reason, _supervise,
+    Transition("supervise", _open(), None, "supervise", Reason, _supervise,
                description="mark for supervision with a comment; demands a report"),
-    Transition("mark_card", _open("dispatched", "handling", "fed_back"), None, frozenset({SYSTEM}), CardParams,
+    Transition("mark_card", _open("dispatched", "handling", "fed_back"), None, "mark_cards", CardParams,
                _mark_card, description="yellow or red card from the time limit"),
 )}
 
@@ -342,9 +338,9 @@ def card_for(case: Case, now: datetime, yellow_share: float, limit_hours: float)
 
 
 def _may(transition: Transition, case: Case, actor: Actor) -> bool:
-    if actor.role not in transition.roles:
+    if not may(actor.role, transition.capability):
         return False
-    if transition.assignee_only and actor.role in HANDLERS:
+    if transition.assignee_only and acts_only_when_assigned(actor.role):
         return (actor.person_id is not None and actor.person_id == case.assignee_person_id) or \
             (actor.department_id is not None and case.assignee_person_id is None
              and actor.department_id == case.assignee_department_id)

@@ -11,8 +11,21 @@ from backend.geo.scope import Scope
 from backend.indicators.definitions import OPEN
 
 
+# Ids are 32-bit integers on PostgreSQL: a larger number is no grid, and must not reach the database.
+MAX_GRID_ID = 2**31 - 1
+
+
 class OutOfScope(LookupError):
     """The grid does not exist or lies outside the user's scope (the two are not told apart)."""
+
+
+def grid_id(value) -> int | None:
+    """A grid id as a URL or a browser sent it (a number or its digits), or None if it cannot be one."""
+    if isinstance(value, str) and value.isdecimal():
+        value = int(value)
+    if type(value) is int and 1 <= value <= MAX_GRID_ID:
+        return value
+    return None
 
 
 def scoped_grid(session: Session, scope: Scope, grid_id: int) -> Grid:

@@ -5,9 +5,10 @@ lon/lat) with a bounding box in columns so maps can ask for what is in view.
 Constraints live in the database: foreign keys, unique codes, and check
 constraints on levels, states, roles and channels.
 """
+from backend.accounts.permissions import ROLES
 from backend.models.accounts import ApiToken, User
 from backend.models.base import (CARDS, CASE_STATES, CHANNELS, GRID_LEVELS, JOB_STATES, LANGUAGE_CODES, NAMING,
-                                 OPEN_STATES, PLACEMENT_COLUMNS, ROLES, URGENCIES, Base, GridPlaced, UTCDateTime)
+                                 OPEN_STATES, PLACEMENT_COLUMNS, URGENCIES, Base, GridPlaced, UTCDateTime)
 from backend.models.cases import (Attachment, Case, CaseEvent, Category, PatrolCheckIn, Report, case_id_from_number,
                                   case_number)
 from backend.models.jobs import Job

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import LANGUAGE_CODES, ROLES, Base, UTCDateTime, _one_of
+from backend.accounts.permissions import ROLES
+from backend.models.base import LANGUAGE_CODES, Base, UTCDateTime, _one_of
 
 if TYPE_CHECKING:  # relationships name them; SQLAlchemy resolves them by name
     from backend.models.territory import Grid, Person

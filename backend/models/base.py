@@ -8,7 +8,6 @@ from sqlalchemy import DateTime, ForeignKey, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 GRID_LEVELS = (0, 1, 2, 3)  # city, district/street, community, unit grid
-ROLES = ("admin", "leader", "duty_officer", "dispatcher", "warning_officer", "grid_worker", "department_handler")
 CHANNELS = ("handheld", "sms", "hotline", "web", "visit", "open311", "system")
 URGENCIES = ("low", "normal", "high", "critical")
 # The seven steps of DOMAIN.md §3 as states; verification is the step from

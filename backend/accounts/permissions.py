@@ -1,0 +1,50 @@
+"""Roles and what each may do: the one place roles are named.
+
+The workflow, the screens and the API ask whether a role has a capability, never which role it is. A capability
+is one kind of work: registering reports, dispatching, handling an assigned case, and so on; a screen names the
+capability it is for (dashboard/screens.py).
+"""
+from __future__ import annotations
+
+from backend.platform.i18n import Translator
+
+ROLES = ("admin", "leader", "duty_officer", "dispatcher", "warning_officer", "grid_worker", "department_handler")
+SYSTEM = "system"  # the sweeper's role; no user has it
+
+# The centre's desk work, shared by the duty officer and the dispatcher.
+_CENTRE = frozenset({"register_cases", "dispatch", "verify", "escalate", "take_hotline_calls", "view_wall"})
+_HANDLER = frozenset({"handle", "escalate", "view_wall"})
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "admin": _CENTRE | {"handle", "supervise"},
+    "leader": frozenset({"supervise", "view_wall"}),
+    "duty_officer": _CENTRE,
+    "dispatcher": _CENTRE,
+    "warning_officer": frozenset({"view_wall"}),
+    "grid_worker": _HANDLER | {"verify"},
+    "department_handler": _HANDLER,
+    SYSTEM: frozenset({"escalate", "mark_cards"}),
+}
+
+# Roles whose handling reaches only the cases assigned to them (or to their department).
+ASSIGNEES_ONLY = frozenset({"grid_worker", "department_handler"})
+
+
+def may(role: str, capability: str) -> bool:
+    return capability in CAPABILITIES.get(role, ())
+
+
+def holders(capability: str) -> frozenset[str]:
+    """The roles that have a capability (the system's among them)."""
+    return frozenset(role for role, capabilities in CAPABILITIES.items() if capability in capabilities)
+
+
+def acts_only_when_assigned(role: str) -> bool:
+    return role in ASSIGNEES_ONLY
+
+
+def role_names(_: Translator) -> dict[str, str]:
+    """Every role's name in the user's language, as the header and the list of people online show it."""
+    return {"admin": _("Admin"), "leader": _("Leader"), "duty_officer": _("Duty officer"),
+            "dispatcher": _("Dispatcher"), "warning_officer": _("Warning officer"), "grid_worker": _("Grid worker"),
+            "department_handler": _("Department handler")}

@@ -1,0 +1,54 @@
+"""The screens: one entry each, and every page is registered from this table.
+
+A screen is a layout function `(translator, config, query) -> component tree` (query: the URL's parameters) and a
+function registering its callbacks. The navigation lists the screens the user's role may open
+(layouts/shell.py, from `dash.page_registry`); any other is answered with a notice instead of its layout.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import dash
+from flask_login import current_user
+
+import callbacks
+import layouts
+from backend.accounts.permissions import may
+from backend.platform.i18n import Translator
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str  # its key in dash.page_registry
+    path: str
+    capability: str  # what a role must be able to do to open it (backend.accounts.permissions)
+    layout: Callable[..., object]  # (translator, config, query) -> its component tree
+    register: Callable[[dash.Dash], None]
+    label: Callable[[Translator], str]  # its link in the navigation
+
+
+SCREENS = (
+    Screen("wall", "/wall", "view_wall", layouts.wall.layout, callbacks.wall.register,
+           lambda _: _("Wall display")),
+    Screen("hotline", "/hotline", "take_hotline_calls", layouts.hotline.layout, callbacks.hotline.register,
+           lambda _: _("Hotline")),
+)
+
+
+def open_screen(screen: Screen, config, /, **query):
+    """The screen's layout, or the notice that the user's role may not open it. (Positional-only: the URL's
+    parameters may be called anything.)"""
+    _ = current_user.translator
+    if not may(current_user.role, screen.capability):
+        return layouts.shell.not_allowed(_, screen.label(_), screen.capability)
+    return screen.layout(_, config, query)
+
+
+def register_pages(config) -> None:
+    for order, screen in enumerate(SCREENS):
+        dash.register_page(screen.name, path=screen.path, order=order, layout=partial(open_screen, screen, config),
+                           capability=screen.capability, label=screen.label)
+    # Dash shows the page of a module named like this for any path no screen has.
+    dash.register_page("not_found_404", layout=lambda **_: layouts.shell.not_found(current_user.translator))
