@@ -133,10 +133,11 @@ def follow_address(search, shown):
     return no_update if requested == shown else requested
 
 
-def navigate(grid_id, viewport):
+def navigate(grid_id, _reload, viewport):
     """Breadcrumb to the grid, and the map onto the grid it draws: jumps there on page load, flies there
     on a drill-down, and stays put when a unit grid is picked (a second flight to the same bounds leaves
-    Leaflet's SVG clipped)."""
+    Leaflet's SVG clipped). Read again with the rest of the wall (`live-reload`): a grid picked while the
+    database was gone is shown once it answers."""
     _ = user().translator
     with session() as s:
         grid = focus_grid(s, grid_id)
@@ -189,7 +190,7 @@ def register(app) -> None:
                  Input("wall-grids", "n_clicks"), Input({"type": "wall-crumb", "grid": ALL}, "n_clicks"),
                  State("wall-grids", "clickData"), prevent_initial_call=True)(select_grid)
     app.callback(Output("wall-breadcrumb", "children"), Output("wall-map", "viewport"),
-                 Input("wall-grid", "data"), State("wall-map", "viewport"))(navigate)
+                 Input("wall-grid", "data"), Input("live-reload", "data"), State("wall-map", "viewport"))(navigate)
     app.callback(*(Output(f"wall-kpi-{key}", "children") for key in KPIS),
                  Output("wall-grids", "data"), Output("wall-grids", "hideout"), Output("wall-legend-scale", "children"),
                  Output("wall-cases", "rowData"), Output("wall-updated", "children"), Output("wall-focus", "data"),
