@@ -30,16 +30,21 @@ def relay(live):
     thread.join(timeout=10)
 
 
+def open_live_wall(page, base: str) -> None:
+    """Signed in as the city's duty officer, the wall read and its live link up."""
+    log_in(page, base, "duty")
+    page.wait_for_url("**/wall")
+    wait_for_kpis(page)
+    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+
+
 def kpi(page, key: str) -> int:
     return int(page.locator(f"#wall-kpi-{key}").inner_text())
 
 
 def test_a_hotline_call_in_one_browser_appears_on_another_browsers_wall(live, relay, page, chromium):
     base, _ = live
-    log_in(page, base, "duty")
-    page.wait_for_url("**/wall")
-    wait_for_kpis(page)
-    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+    open_live_wall(page, base)
     reports, open_cases = kpi(page, "reports_today"), kpi(page, "open_cases")
     wall_requests: list[str] = []
     page.on("request", lambda request: wall_requests.append(request.url) if "_dash-update" in request.url else None)
@@ -79,10 +84,7 @@ def test_located_reports_raise_their_districts_count_on_the_map(live, relay, pag
         point = shapely.from_geojson(unit.geometry).point_on_surface()
         token = issue_token(session, "dispatcher", "test", datetime.now(timezone.utc))
         session.commit()
-    log_in(page, base, "duty")
-    page.wait_for_url("**/wall")
-    wait_for_kpis(page)
-    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+    open_live_wall(page, base)
     label = page.locator(".wall-grid-label").filter(has_text=district.name)
     expect(label).to_have_count(1)  # a redrawn map fades its old labels out for a moment
     before = int(re.search(r"(\d+)\D*$", label.inner_text()).group(1))
@@ -172,10 +174,7 @@ def test_pushes_faster_than_the_page_are_all_applied_once_and_in_order(live, pag
     from backend.cases.intake import ReportIn, submit_report
 
     base, centre = live
-    log_in(page, base, "duty")
-    page.wait_for_url("**/wall")
-    wait_for_kpis(page)
-    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+    open_live_wall(page, base)
     for stop in centre.background:  # this test pushes by hand, one event per message
         stop.set()
     reports = kpi(page, "reports_today")
@@ -215,10 +214,7 @@ def test_a_change_the_wall_read_from_the_database_is_not_counted_again_when_its_
             session.commit()
 
     report("井盖缺失")  # committed, unpublished: no relay runs until the test says so
-    log_in(page, base, "duty")
-    page.wait_for_url("**/wall")
-    wait_for_kpis(page)
-    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+    open_live_wall(page, base)
     reports = kpi(page, "reports_today")
     centre.relay.publish_pending()  # the late event of the report the wall has already counted
     report("路灯不亮")
@@ -236,10 +232,7 @@ def test_an_approved_postponement_of_a_red_carded_case_takes_it_off_the_overdue_
         case_id = World(session).case("handling", created_at=at, updated_at=at, deadline=at - timedelta(hours=1),
                                       card="red", postpone_requested_hours=24.0).id
         session.commit()
-    log_in(page, base, "duty")
-    page.wait_for_url("**/wall")
-    wait_for_kpis(page)
-    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+    open_live_wall(page, base)
     overdue = kpi(page, "overdue")
     with city_sessions() as session:
         world = World(session)
@@ -260,10 +253,7 @@ def test_the_overdue_tile_turns_red_when_a_pushed_red_card_makes_the_first_overd
         session.execute(update(Case).values(card="none"))
         case_id = World(session).case("handling", created_at=at, updated_at=at, deadline=at - timedelta(hours=1)).id
         session.commit()
-    log_in(page, base, "duty")
-    page.wait_for_url("**/wall")
-    wait_for_kpis(page)
-    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+    open_live_wall(page, base)
     tile = page.locator("#wall-tile-overdue")
     assert kpi(page, "overdue") == 0 and "wall-kpi--alert" not in tile.get_attribute("class")
     with city_sessions() as session:
