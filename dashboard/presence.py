@@ -92,9 +92,16 @@ def online_in(people: list[Person], grid_id: int) -> list[dict]:
 
 
 class Presence:
+    """Announces this process's arrivals and departures, one thread at a time: a list is read from the register
+    after the changes it reports and sent before the next is read, so when two screens close at once the last
+    list a room hears is the newest. (Changes on other processes are announced by those, in their own order.)"""
+
     def __init__(self, socketio: SocketIO, register: MemoryRegister | RedisRegister):
         self._socketio = socketio
         self._register = register
+        self._unannounced: set[int] = set()  # grids whose list changed since it was last read
+        self._lock = threading.Lock()  # guards `_unannounced`
+        self._announcing = threading.Lock()  # held by the one thread reading and sending lists
 
     def arrive(self, sid: str, person: Person) -> None:
         self._register.add(sid, person)
@@ -106,9 +113,19 @@ class Presence:
             self._announce(person.chain)
 
     def _announce(self, chain: tuple[int, ...]) -> None:
-        everyone = self._register.everyone()
-        for grid_id in chain:
-            self._socketio.emit("presence", online_in(everyone, grid_id), to=f"grid:{grid_id}")
+        """Send the changed grids their lists, or leave that to the thread already sending (it looks again when
+        done). That thread may be this one: sending to a client gone silent closes it, a departure."""
+        with self._lock:
+            self._unannounced.update(chain)
+        while self._unannounced and self._announcing.acquire(blocking=False):
+            try:
+                with self._lock:
+                    grids, self._unannounced = self._unannounced, set()
+                everyone = self._register.everyone()
+                for grid_id in grids:
+                    self._socketio.emit("presence", online_in(everyone, grid_id), to=f"grid:{grid_id}")
+            finally:
+                self._announcing.release()
 
     def run(self, stop: threading.Event) -> None:
         """Renew this process's entries until `stop` (a background job); an outage is retried next round."""
