@@ -186,22 +186,27 @@ window.commandCentre = (function () {
   // those are in, so that every event is applied once and in order. When the stream has moved on, it reads
   // everything afresh.
 
-  const link = { started: false, lastId: null, floor: null, resuming: false, held: [] };
+  // asked: how many catch-ups were asked; only the newest one's answer counts.
+  const link = { started: false, lastId: null, floor: null, resuming: false, held: [], asked: 0 };
   const applied = new Set();  // outbox ids: delivery is at least once, a repeat is dropped
   const NOW = () => Date.now();
   const setProps = (id, props) => window.dash_clientside.set_props(id, props);
 
+  // No answer at all means the network is down: the link's return (`resume`) or the next push asks again, from the
+  // same event, rather than reading everything afresh (a read that could not get through either).
   async function catchUp() {
+    const asked = ++link.asked;  // a later catch-up, or the link dropping (`resume`), makes this one moot
     link.resuming = true;
-    try {
-      const answer = await fetch(`/api/v1/events?after=${encodeURIComponent(link.lastId)}`,
-                                 { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      const body = await answer.json();
-      if (answer.ok && !body.reload) setProps("live-missed", { data: body.events });
-      else setProps("live-reload", { data: reload(body.last_id) });
-    } catch (error) {
-      setProps("live-reload", { data: reload(null) });
-    }
+    const answer = await fetch(`/api/v1/events?after=${encodeURIComponent(link.lastId)}`,
+                               { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .catch(() => null);
+    const body = answer && await answer.json().catch(() => ({ reload: true }));
+    if (asked !== link.asked) return;
+    if (!answer) {
+      link.resuming = false;
+      link.held = [];
+    } else if (answer.ok && !body.reload) setProps("live-missed", { data: body.events });
+    else setProps("live-reload", { data: reload(body.last_id) });
   }
 
   function reload(lastId) {
@@ -224,14 +229,21 @@ window.commandCentre = (function () {
     return window.dash_clientside.no_update;
   }
 
-  // (Re)connected: the first time, read the screen from the database; after a drop, fetch what was missed.
+  // (Re)connected: the first time, read the screen from the database; after a drop, fetch what was missed, unless
+  // a push on the new connection has asked already (`receive`). A catch-up in flight when the link drops is moot:
+  // what it answers may stop short of what the link missed.
   function resume(connected) {
-    if (!connected) return window.dash_clientside.no_update;
+    if (!connected) {
+      link.asked += 1;
+      link.resuming = false;
+      link.held = [];
+      return window.dash_clientside.no_update;
+    }
     if (!link.started || link.lastId === null) {
       link.started = true;
       return NOW();
     }
-    catchUp();
+    if (!link.resuming) catchUp();
     return window.dash_clientside.no_update;
   }
 
