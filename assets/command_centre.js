@@ -111,16 +111,20 @@ window.commandCentre = (function () {
     }) };
   }
 
-  // events: a batch from `receive`; focus: the grid the wall shows; rest: the four KPI texts and the map data.
+  // The last batch taken from `live-batch`: its events are numbered (`seq`), and it holds earlier ones too.
+  const taken = { seq: 0 };
+
+  // events: from `receive`; focus: the grid the wall shows; rest: the four KPI texts and the map data.
   function applyEvents(events, focus, labels, rest) {
-    const unchanged = Array(6).fill(window.dash_clientside.no_update);
-    if (!events || !focus) return unchanged;
-    const mine = events.filter((e) => e[PLACEMENT[focus.level]] === focus.id);
+    const unchanged = Array(5).fill(window.dash_clientside.no_update);
+    const unseen = (events || []).filter((e) => e.seq > taken.seq);
+    if (unseen.length) taken.seq = unseen[unseen.length - 1].seq;
+    if (!unseen.length || !focus) return unchanged;
+    const mine = unseen.filter((e) => e[PLACEMENT[focus.level]] === focus.id);
     if (!mine.length) return unchanged;
     const [reports, open, overdue, closed, geojson] = rest;
     const kpi = { reports: +reports || 0, open: +open || 0, overdue: +overdue || 0, closed: +closed || 0 };
     const child = focus.map_level == null ? null : PLACEMENT[focus.map_level];
-    const api = window.dash_ag_grid && window.dash_ag_grid.getApi("wall-cases");
     const deltas = {}, add = [], update = [];
     for (const e of mine) {
       let delta = 0;
@@ -128,7 +132,7 @@ window.commandCentre = (function () {
         kpi.reports += 1; kpi.open += 1; delta = 1;
         add.unshift(caseRow(e, labels, focus.timezone));  // newest on top
       } else {
-        if (api && api.getRowNode(String(e.case_id))) update.push(caseRow(e, labels, focus.timezone));
+        update.push(caseRow(e, labels, focus.timezone));
         if (ENDED.has(e.state) && e.kind !== "case.mark_card") {
           kpi.open -= 1; delta = -1;
           if (e.card === "red") kpi.overdue -= 1;
@@ -139,9 +143,11 @@ window.commandCentre = (function () {
       if (child && delta && e[child] != null) deltas[e[child]] = (deltas[e[child]] || 0) + delta;
     }
     const map = child && geojson ? mapCounts(deltas, focus, geojson, labels) : window.dash_clientside.no_update;
-    // async: false: applied now, not after AG Grid's 50 ms batching window (batches come from the relay already).
-    return [{ add, addIndex: 0, update, async: false }, String(kpi.reports), String(kpi.open),
-            String(Math.max(0, kpi.overdue)), String(kpi.closed), map];
+    // Straight to the grid, in order and at once (not through its rowTransaction prop: set twice before the grid
+    // renders, that applies only the last); rows it does not hold are not updated.
+    window.dash_ag_grid.getApiAsync("wall-cases").then((api) => api.applyTransaction(
+      { add, addIndex: 0, update: update.filter((row) => api.getRowNode(row.id)) }));
+    return [String(kpi.reports), String(kpi.open), String(Math.max(0, kpi.overdue)), String(kpi.closed), map];
   }
 
   // Redrawing the map's polygons and labels costs the page tens of milliseconds: its counts change at most
@@ -186,8 +192,11 @@ window.commandCentre = (function () {
   // those are in, so that every event is applied once and in order. When the stream has moved on, it reads
   // everything afresh.
 
-  // asked: how many catch-ups were asked; only the newest one's answer counts.
-  const link = { started: false, lastId: null, floor: null, resuming: false, held: [], asked: 0 };
+  // asked: how many catch-ups were asked; only the newest one's answer counts. out: the last events handed to the
+  // screens, numbered (`seq`): Dash runs a screen's callback once, with the last, for several quick changes of
+  // `live-batch`, so each change carries the earlier events too and a screen applies those it has not taken.
+  const link = { started: false, lastId: null, floor: null, resuming: false, held: [], asked: 0, out: [], seq: 0 };
+  const OUT_KEPT = 1000;  // events: far more than arrive while a busy page runs one callback (a few hundred ms)
   const applied = new Set();  // outbox ids: delivery is at least once, a repeat is dropped
   const NOW = () => Date.now();
   const setProps = (id, props) => window.dash_clientside.set_props(id, props);
@@ -225,6 +234,7 @@ window.commandCentre = (function () {
     link.started = true;
     link.lastId = link.floor = focus.head;
     link.held = [];
+    link.out = [];
     catchUp();
     return window.dash_clientside.no_update;
   }
@@ -254,6 +264,18 @@ window.commandCentre = (function () {
     return !link.floor || EPOCH(event.id) !== EPOCH(link.floor) || NUMBER(event.id) > NUMBER(link.floor);
   }
 
+  // Where pushes held during a catch-up stop going on from the event before them (Dash passed over some of those
+  // too), or -1. Caught-up events carry no `prev`: they go on by construction. Repeats are dropped later.
+  function breakIn(events) {
+    let last = link.lastId;
+    for (const [index, event] of events.entries()) {
+      if (EPOCH(event.id) === EPOCH(last) && NUMBER(event.id) <= NUMBER(last)) continue;
+      if (event.prev != null && event.prev !== last) return index;
+      last = event.id;
+    }
+    return -1;
+  }
+
   // Pushed events and missed ones, into one ordered batch without repeats for the screens (`live-batch`).
   function receive(pushed, missed, greeting) {
     // Several inputs may fire in one call (the greeting and the missed events often do).
@@ -272,14 +294,21 @@ window.commandCentre = (function () {
         events = pushed;
       }
     }
+    let gap = -1;
     if (fired.has("live-missed.data")) {
       events = [...(missed || []), ...link.held, ...events];
       link.resuming = false;
-      link.held = [];
+      gap = breakIn(events);
+      link.held = gap < 0 ? [] : events.slice(gap);  // held again while what they skipped is asked for
+      if (gap >= 0) events = events.slice(0, gap);
     }
     const batch = events.filter((e) => afterFloor(e) && !applied.has(e.outbox_id) && applied.add(e.outbox_id));
     if (events.length) link.lastId = events[events.length - 1].id;
-    return batch.length ? batch : window.dash_clientside.no_update;
+    if (gap >= 0) catchUp();
+    if (!batch.length) return window.dash_clientside.no_update;
+    batch.forEach((e) => { e.seq = ++link.seq; });
+    link.out = [...link.out, ...batch].slice(-OUT_KEPT);
+    return link.out;
   }
 
   // A new local day in the city's time zone: the wall's "today" figures must be read afresh.
