@@ -17,22 +17,30 @@
   // those are in, so that every event is applied once and in order. When the stream has moved on, it reads
   // everything afresh.
 
-  const link = { started: false, lastId: null, floor: null, resuming: false, held: [] };
+  // asked: how many catch-ups were asked; only the newest one's answer counts. out: the last events handed to the
+  // screens, numbered (`seq`): Dash runs a screen's callback once, with the last, for several quick changes of
+  // `live-batch`, so each change carries the earlier events too and a screen applies those it has not taken.
+  const link = { started: false, lastId: null, floor: null, resuming: false, held: [], asked: 0, out: [], seq: 0 };
+  const OUT_KEPT = 1000;  // events: far more than arrive while a busy page runs one callback (a few hundred ms)
   const applied = new Set();  // outbox ids: delivery is at least once, a repeat is dropped
   const NOW = () => Date.now();
   const setProps = (id, props) => window.dash_clientside.set_props(id, props);
 
+  // No answer at all means the network is down: the link's return (`resume`) or the next push asks again, from the
+  // same event, rather than reading everything afresh (a read that could not get through either).
   async function catchUp() {
+    const asked = ++link.asked;  // a later catch-up, or the link dropping (`resume`), makes this one moot
     link.resuming = true;
-    try {
-      const answer = await fetch(`/api/v1/events?after=${encodeURIComponent(link.lastId)}`,
-                                 { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      const body = await answer.json();
-      if (answer.ok && !body.reload) setProps("live-missed", { data: body.events });
-      else setProps("live-reload", { data: reload(body.last_id) });
-    } catch (error) {
-      setProps("live-reload", { data: reload(null) });
-    }
+    const answer = await fetch(`/api/v1/events?after=${encodeURIComponent(link.lastId)}`,
+                               { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .catch(() => null);
+    const body = answer && await answer.json().catch(() => ({ reload: true }));
+    if (asked !== link.asked) return;
+    if (!answer) {
+      link.resuming = false;
+      link.held = [];
+    } else if (answer.ok && !body.reload) setProps("live-missed", { data: body.events });
+    else setProps("live-reload", { data: reload(body.last_id) });
   }
 
   function reload(lastId) {
@@ -51,18 +59,26 @@
     link.started = true;
     link.lastId = link.floor = focus.head;
     link.held = [];
+    link.out = [];
     catchUp();
     return window.dash_clientside.no_update;
   }
 
-  // (Re)connected: the first time, read the screen from the database; after a drop, fetch what was missed.
+  // (Re)connected: the first time, read the screen from the database; after a drop, fetch what was missed, unless
+  // a push on the new connection has asked already (`receive`). A catch-up in flight when the link drops is moot:
+  // what it answers may stop short of what the link missed.
   function resume(connected) {
-    if (!connected) return window.dash_clientside.no_update;
+    if (!connected) {
+      link.asked += 1;
+      link.resuming = false;
+      link.held = [];
+      return window.dash_clientside.no_update;
+    }
     if (!link.started || link.lastId === null) {
       link.started = true;
       return NOW();
     }
-    catchUp();
+    if (!link.resuming) catchUp();
     return window.dash_clientside.no_update;
   }
 
@@ -71,6 +87,18 @@
   const [NUMBER, EPOCH] = [(id) => +id.split("-")[0], (id) => id.split("-")[1]];
   function afterFloor(event) {
     return !link.floor || EPOCH(event.id) !== EPOCH(link.floor) || NUMBER(event.id) > NUMBER(link.floor);
+  }
+
+  // Where pushes held during a catch-up stop going on from the event before them (Dash passed over some of those
+  // too), or -1. Caught-up events carry no `prev`: they go on by construction. Repeats are dropped later.
+  function breakIn(events) {
+    let last = link.lastId;
+    for (const [index, event] of events.entries()) {
+      if (EPOCH(event.id) === EPOCH(last) && NUMBER(event.id) <= NUMBER(last)) continue;
+      if (event.prev != null && event.prev !== last) return index;
+      last = event.id;
+    }
+    return -1;
   }
 
   // Pushed events and missed ones, into one ordered batch without repeats for the screens (`live-batch`).
@@ -91,14 +119,21 @@
         events = pushed;
       }
     }
+    let gap = -1;
     if (fired.has("live-missed.data")) {
       events = [...(missed || []), ...link.held, ...events];
       link.resuming = false;
-      link.held = [];
+      gap = breakIn(events);
+      link.held = gap < 0 ? [] : events.slice(gap);  // held again while what they skipped is asked for
+      if (gap >= 0) events = events.slice(0, gap);
     }
     const batch = events.filter((e) => afterFloor(e) && !applied.has(e.outbox_id) && applied.add(e.outbox_id));
     if (events.length) link.lastId = events[events.length - 1].id;
-    return batch.length ? batch : window.dash_clientside.no_update;
+    if (gap >= 0) catchUp();
+    if (!batch.length) return window.dash_clientside.no_update;
+    batch.forEach((e) => { e.seq = ++link.seq; });
+    link.out = [...link.out, ...batch].slice(-OUT_KEPT);
+    return link.out;
   }
 
   // A new local day in the city's time zone: the wall's "today" figures must be read afresh.

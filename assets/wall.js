@@ -38,31 +38,39 @@
   // The case events of the grid the wall shows (the wall takes no other kind).
   const shown = (event, focus) => event.kind.startsWith("case.") && event[PLACEMENT[focus.level]] === focus.id;
 
-  // events: a batch from `receive`; focus: the grid the wall shows, its day, and which of its figures
-  // (`kpis`) count for one day (`daily`); rest: the figures' texts, in the order of `kpis`, and the map data.
+  // The last batch taken from `live-batch`: its events are numbered (`seq`), and it holds earlier ones too
+  // (assets/live.js, `receive`).
+  const taken = { seq: 0 };
+
+  // events: from `receive`; focus: the grid the wall shows, its day, and which of its figures (`kpis`) count
+  // for one day (`daily`); rest: the figures' texts, in the order of `kpis`, and the map data.
   function applyEvents(events, focus, labels, rest) {
-    const unchanged = Array(focus ? focus.kpis.length + 2 : 6).fill(noUpdate());
-    if (!events || !focus) return unchanged;
-    const mine = events.filter((e) => shown(e, focus));
+    const unchanged = Array(focus ? focus.kpis.length + 1 : 5).fill(noUpdate());
+    const unseen = (events || []).filter((e) => e.seq > taken.seq);
+    if (unseen.length) taken.seq = unseen[unseen.length - 1].seq;
+    if (!unseen.length || !focus) return unchanged;
+    const mine = unseen.filter((e) => shown(e, focus));
     if (!mine.length) return unchanged;
     const figures = focus.kpis.map((key, index) => +rest[index] || 0);
     const geojson = rest[focus.kpis.length];
     const child = focus.map_level == null ? null : PLACEMENT[focus.map_level];
-    const api = window.dash_ag_grid && window.dash_ag_grid.getApi("wall-cases");
     const deltas = {}, add = [], update = [];
     for (const e of mine) {
       focus.kpis.forEach((key, index) => {
         if (e.day === focus.day || !focus.daily.includes(key)) figures[index] += e.counts[key];
       });
       if (!e.before) add.unshift(caseRow(e, labels, focus.timezone));  // a new case, newest on top
-      else if (api && api.getRowNode(String(e.case_id))) update.push(caseRow(e, labels, focus.timezone));
+      else update.push(caseRow(e, labels, focus.timezone));
       if (child && e.counts.open_cases && e[child] != null) {
         deltas[e[child]] = (deltas[e[child]] || 0) + e.counts.open_cases;
       }
     }
     const map = child && geojson ? mapCounts(deltas, focus, geojson, labels) : noUpdate();
-    // async: false: applied now, not after AG Grid's 50 ms batching window (batches come from the relay already).
-    return [{ add, addIndex: 0, update, async: false }, ...figures.map(String), map];
+    // Straight to the grid, in order and at once (not through its rowTransaction prop: set twice before the grid
+    // renders, that applies only the last); rows it does not hold are not updated.
+    window.dash_ag_grid.getApiAsync("wall-cases").then((api) => api.applyTransaction(
+      { add, addIndex: 0, update: update.filter((row) => api.getRowNode(row.id)) }));
+    return [...figures.map(String), map];
   }
 
   // Redrawing the map's polygons and labels costs the page tens of milliseconds: its counts change at most

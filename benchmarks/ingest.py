@@ -15,7 +15,7 @@
 Targets: >= 3,000 reports/s through the service on each database, >= 500/s
 over HTTP, <= 20 us per lookup.
 Usage: python benchmarks/ingest.py [--quick]   (--quick: the `city` scale, fewer reports)
-Needs wrk (apt-get install wrk).
+Needs wrk, the load generator (Debian: apt-get install -y wrk).
 PostgreSQL is the server at DATABASE_URL, or 127.0.0.1:5432 as user postgres.
 Prints last: RESULT reports_per_s_postgres=N reports_per_s_sqlite=N http_reports_per_s=N
              http_cpu_ms_per_report=T ratio_vs_bulk_postgres=R lookup_us=T
@@ -224,7 +224,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the city scale and fewer reports")
     quick = parser.parse_args().quick
     if shutil.which("wrk") is None:
-        sys.exit("error: the HTTP figure needs wrk, the load generator: apt-get install wrk")
+        sys.exit("error: the HTTP figure needs wrk, the load generator (Debian: apt-get install -y wrk)")
     scale, count, http_seconds = ("city", 5_000, 5) if quick else ("zhengzhou", 20_000, 20)
     with tempfile.TemporaryDirectory() as folder:
         engine, sessions, locator = city(f"sqlite:///{folder}/bench.sqlite", scale)

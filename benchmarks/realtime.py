@@ -23,13 +23,17 @@ PostgreSQL database, with REDIS_URL as the event stream:
   access log) plus, for Socket.IO, the one websocket handshake per client
   (gunicorn does not log upgraded requests), all over the production time.
   The server's CPU share (arbiter + worker, from /proc) is shown beside.
-- browser: headless Chromium signed in to /wall; 200 cases, 10 a second. A
-  MutationObserver in the page stamps performance.timeOrigin +
-  performance.now() when each case number first appears in the AG Grid of
-  latest cases; latency = that minus the commit. A listener on the page's
-  websocket stamps each case's frame the same way ("frames") when the page's
-  main thread takes it (a busy page delays that too), which splits delivery
-  from rendering. No request interception.
+- browser: headless Chromium signed in to /wall; 200 cases, 10 a second. The
+  page stamps performance.timeOrigin + performance.now() when each case's
+  row is first in AG Grid's model of latest cases ("grid": its API, at each
+  modelUpdated) and when its number is first drawn in the table (a
+  MutationObserver); latency = that minus the commit. AG Grid draws only the
+  rows near the view, so a row applied in a large batch (a catch-up) may be
+  held and never drawn: not_applied counts events whose row never reached
+  the grid (lost), not_drawn rows the grid holds that were never drawn. A
+  listener on the page's websocket stamps each case's frame the same way
+  ("frames") when the page's main thread takes it (a busy page delays that
+  too), which splits delivery from rendering. No request interception.
 
 The Socket.IO clients speak Engine.IO 4 over simple-websocket (a project
 dependency): python-socketio's client needs the websocket-client package for
@@ -42,9 +46,9 @@ PostgreSQL is the server at DATABASE_URL, or 127.0.0.1:5432 as user postgres;
 Redis is REDIS_URL, or redis://127.0.0.1:6379/14 (its event stream is deleted
 before and after; Socket.IO's channel is named after the database, so servers
 on other databases of that Redis are not heard). Needs Debian's Chromium at
-/usr/bin/chromium.
+/usr/bin/chromium (apt-get install -y chromium; never `playwright install`).
 Prints last: RESULT p50_ms=T p99_ms=T max_ms=T lost=N browser_p95_ms=T median_ratio_vs_polling=R
-             requests_ratio_vs_polling=R ...
+             requests_ratio_vs_polling=R ... browser_not_applied=N browser_not_drawn=N ...
 """
 from __future__ import annotations
 
@@ -432,17 +436,27 @@ def measure_clients(kind: str, server: Server, clients: list, producer, seconds:
 
 # --- the wall in Chromium ---------------------------------------------------------------------------------
 
-# Stamps the moment each case number first shows in the wall's table of latest cases.
-WATCH_CASES = """() => {
-    window.benchSeen = {};
+# Stamps the moment each case number is first in the grid's model of latest cases (benchApplied) and first drawn
+# in its table (benchDrawn). AG Grid tells its API's listeners of a change late (after drawing it), so the model
+# is read at every change to the table as well: its modelUpdated is there for rows it holds but does not draw.
+WATCH_CASES = """async () => {
+    window.benchApplied = {};
+    window.benchDrawn = {};
     const table = document.getElementById('wall-cases');
+    const grid = await window.dash_ag_grid.getApiAsync('wall-cases');
     const stamp = () => {
         const at = performance.timeOrigin + performance.now();
-        for (const cell of table.querySelectorAll('.ag-row [col-id="number"]')) window.benchSeen[cell.textContent] ??= at;
+        grid.forEachNode((node) => { window.benchApplied[node.data.number] ??= at; });
+        for (const cell of table.querySelectorAll('.ag-row [col-id="number"]')) {
+            window.benchDrawn[cell.textContent] ??= at;
+        }
     };
     new MutationObserver(stamp).observe(table, {childList: true, subtree: true, characterData: true});
+    grid.addEventListener('modelUpdated', stamp);
     stamp();
 }"""
+# Resolves once the page has drawn two more frames: what AG Grid will draw of the rows it holds is drawn then.
+TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 # Runs before the page's own scripts: notes that the page's Socket.IO websocket is open, and stamps the moment
 # each case's frame reaches the page, which splits the browser's latency into delivery (commit -> frame) and
 # rendering (frame -> table).
@@ -461,8 +475,19 @@ window.WebSocket = class extends window.WebSocket {
 };"""
 
 
-def measure_browser(server: Server, producer, seconds: float) -> tuple[Summary, Summary, int]:
-    """Latency from commit to the case number in the wall's table, and to its frame reaching the page."""
+@dataclass(frozen=True)
+class Wall:
+    """What the wall in Chromium did with the events of the cases committed meanwhile."""
+
+    drawn: Summary  # commit -> the case number drawn in the table; lost: rows held but never drawn
+    applied: Summary  # commit -> the row in the grid's model; lost: events never applied
+    frames: Summary  # commit -> the Socket.IO frame in the page
+    events: int
+
+
+def measure_browser(server: Server, producer, seconds: float) -> Wall:
+    """Latency from commit to the case's row in the wall's grid, to its number drawn in the table, and to its
+    frame reaching the page."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
@@ -483,19 +508,22 @@ def measure_browser(server: Server, producer, seconds: float) -> tuple[Summary, 
             commits, _ = production(server, producer, BROWSER_RATE, seconds)
             numbers = [commit.number for commit in commits]
             try:
-                page.wait_for_function("numbers => numbers.every(n => n in window.benchSeen)", arg=numbers,
+                page.wait_for_function("numbers => numbers.every(n => n in window.benchApplied)", arg=numbers,
                                        timeout=DRAIN_SECONDS * 1000)
             except PlaywrightTimeout:
-                pass  # counted as lost below
-            shown, frames = page.evaluate("() => [window.benchSeen, window.benchFrames]")
+                pass  # counted as not applied below
+            page.evaluate(TWO_FRAMES)
+            applied, drawn, frames = page.evaluate("() => [window.benchApplied, window.benchDrawn, window.benchFrames]")
         finally:
             browser.close()
 
-    def since_commit(stamps: dict[str, float]) -> Summary:
-        latencies = [stamps[c.number] - c.at * 1000 for c in commits if c.number in stamps]
-        return Summary.of(latencies, len(commits) - len(latencies))
+    def since_commit(stamps: dict[str, float], among: list[Commit]) -> Summary:
+        latencies = [stamps[c.number] - c.at * 1000 for c in among if c.number in stamps]
+        return Summary.of(latencies, len(among) - len(latencies))
 
-    return since_commit(shown), since_commit(frames), len(commits)
+    held = [c for c in commits if c.number in applied]
+    return Wall(since_commit(drawn, held), since_commit(applied, commits), since_commit(frames, commits),
+                len(commits))
 
 
 # --- the run ----------------------------------------------------------------------------------------------
@@ -509,6 +537,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="15 s per mode and 50 browser events")
     quick = parser.parse_args().quick
+    if not os.path.exists(CHROMIUM):
+        sys.exit(f"error: the browser figure needs Chromium at {CHROMIUM} (Debian: apt-get install -y chromium)")
     seconds, browser_seconds = (15, 5) if quick else (60, 20)  # the browser's: 50 or 200 events
     actor = f"realtime-bench-{uuid.uuid4().hex[:8]}"  # marks our events: Redis pub/sub ignores the db number
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))  # and clean up as below
@@ -528,14 +558,18 @@ def main() -> None:
         describe("socket", pushed.latency, pushed.describe())
         polled = measure_clients("polling", server, clients, producer, seconds)
         describe("polling", polled.latency, polled.describe())
-        browser, frames, events = measure_browser(server, producer, browser_seconds)
-        describe("browser", browser, f"({events} events at {BROWSER_RATE}/s, commit -> table)")
-        describe("  frames", frames, "(commit -> Socket.IO frame in the page)")
-    push, poll = pushed.latency, polled.latency
+        wall = measure_browser(server, producer, browser_seconds)
+        describe("browser", wall.drawn, f"({wall.events} events at {BROWSER_RATE}/s, commit -> row drawn in the table; "
+                                        "lost: applied, never drawn)")
+        describe("  grid", wall.applied, "(commit -> row in the grid's model; lost: never applied)")
+        describe("  frames", wall.frames, "(commit -> Socket.IO frame in the page)")
+    push, poll, browser, frames = pushed.latency, polled.latency, wall.drawn, wall.frames
     print(f"RESULT p50_ms={push.p50:.1f} p99_ms={push.p99:.1f} max_ms={push.max:.1f} lost={push.lost} "
           f"browser_p95_ms={browser.p95:.1f} median_ratio_vs_polling={poll.p50 / push.p50:.1f} "
           f"requests_ratio_vs_polling={polled.requests_per_s / pushed.requests_per_s:.1f} "
-          f"browser_p50_ms={browser.p50:.1f} browser_lost={browser.lost} browser_frame_p50_ms={frames.p50:.1f} "
+          f"browser_p50_ms={browser.p50:.1f} browser_not_applied={wall.applied.lost} "
+          f"browser_not_drawn={browser.lost} browser_applied_p50_ms={wall.applied.p50:.1f} "
+          f"browser_applied_p95_ms={wall.applied.p95:.1f} browser_frame_p50_ms={frames.p50:.1f} "
           f"browser_frame_p95_ms={frames.p95:.1f} polling_p50_ms={poll.p50:.1f} "
           f"polling_p99_ms={poll.p99:.1f} polling_lost={poll.lost} "
           f"requests_per_s_polling={polled.requests_per_s:.2f} requests_per_s_socket={pushed.requests_per_s:.2f} "

@@ -198,8 +198,7 @@ def register(app) -> None:
                  Input("live-socket", "data-reload"))(refresh)
     app.clientside_callback(
         "function(events, focus, labels, ...rest) { return window.commandCentre.applyEvents(events, focus, labels, rest); }",
-        Output("wall-cases", "rowTransaction"), *(Output(f"wall-kpi-{key}", "children", allow_duplicate=True)
-                                                  for key in KPIS),
+        *(Output(f"wall-kpi-{key}", "children", allow_duplicate=True) for key in KPIS),
         Output("wall-grids", "data", allow_duplicate=True),
         Input("live-batch", "data"), State("wall-focus", "data"), State("wall-labels", "data"),
         *(State(f"wall-kpi-{key}", "children") for key in KPIS), State("wall-grids", "data"),

@@ -92,12 +92,20 @@ def online_in(people: list[Person], grid_id: int) -> list[dict]:
 
 
 class Presence(Worker):
+    """Announces this process's arrivals and departures, one thread at a time: a list is read from the register
+    after the changes it reports and sent before the next is read, so when two screens close at once the last
+    list a room hears is the newest. (Changes on other processes are announced by those, in their own order.)
+    As a worker it renews this process's entries in the register."""
+
     name = "renewing this process's connections"
 
     def __init__(self, socketio: SocketIO, register: MemoryRegister | RedisRegister):
         super().__init__(RENEW_SECONDS)
         self._socketio = socketio
         self._register = register
+        self._unannounced: set[int] = set()  # grids whose list changed since it was last read
+        self._lock = threading.Lock()  # guards `_unannounced`
+        self._announcing = threading.Lock()  # held by the one thread reading and sending lists
 
     def arrive(self, sid: str, person: Person) -> None:
         self._register.add(sid, person)
@@ -109,9 +117,19 @@ class Presence(Worker):
             self._announce(person.chain)
 
     def _announce(self, chain: tuple[int, ...]) -> None:
-        everyone = self._register.everyone()
-        for grid_id in chain:
-            self._socketio.emit("presence", online_in(everyone, grid_id), to=f"grid:{grid_id}")
+        """Send the changed grids their lists, or leave that to the thread already sending (it looks again when
+        done). That thread may be this one: sending to a client gone silent closes it, a departure."""
+        with self._lock:
+            self._unannounced.update(chain)
+        while self._unannounced and self._announcing.acquire(blocking=False):
+            try:
+                with self._lock:
+                    grids, self._unannounced = self._unannounced, set()
+                everyone = self._register.everyone()
+                for grid_id in grids:
+                    self._socketio.emit("presence", online_in(everyone, grid_id), to=f"grid:{grid_id}")
+            finally:
+                self._announcing.release()
 
     def round(self) -> None:
         """Renew this process's entries (a background job, every RENEW_SECONDS)."""

@@ -2,8 +2,9 @@
 
 Every screen shares one Socket.IO connection (`live-socket`): the header shows
 its state and who else is online in the user's scope, and screens subscribe to
-`live-batch`, the pushed events in order and without repeats
-(assets/live.js, `receive`). Below it, a notice tells when a callback failed (callbacks/errors.py).
+`live-batch`, the pushed events in order and without repeats, numbered: each
+value also holds the events before it, and a screen applies those it has not
+taken (assets/live.js, `receive`). Below it, a notice tells when a callback failed (callbacks/errors.py).
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def live_link(_: Translator) -> list:
         dcc.Store(id="live-labels", data=live_labels(_)),
         dcc.Store(id="live-missed"),  # events missed (a lost connection, or a push Dash passed over)
         dcc.Store(id="live-reload"),  # "read everything afresh": first connection, or the stream moved on
-        dcc.Store(id="live-batch"),  # what screens apply: pushed and missed events, in order, once each
+        dcc.Store(id="live-batch"),  # what screens apply: the last pushed and missed events, in order, numbered
     ]
 
 

@@ -12,6 +12,7 @@ from backend.platform.config import Config
 from backend.cases.intake import ReportIn, submit_report
 from backend.models import Category, Grid, User
 from backend.accounts.tokens import issue_token
+from tests.servers import wait_for
 
 CONFIG = Config()
 WAIT = 10  # seconds a client waits for a message before the test fails
@@ -29,6 +30,15 @@ def connect(base: str, token: str | None, last_id: str | None = None) -> socketi
     client.connect(base, headers={"Authorization": f"Bearer {token}"} if token else {},
                    auth={"last_id": last_id} if last_id else None, transports=["polling"], wait_timeout=WAIT)
     return client
+
+
+def leave(client: socketio.SimpleClient) -> None:
+    """Disconnect once the client has sent all it queued. python-engineio's client drops its goodbye when
+    disconnect() comes while its writer is still finishing a send (as right after connecting: the connect request
+    is still in flight when the greeting arrives); the server then learns of the departure only when pings go
+    unanswered, 45 s later."""
+    wait_for(lambda: client.client.eio.queue.unfinished_tasks == 0, "the client to send what it queued")
+    client.disconnect()
 
 
 def receive(client: socketio.SimpleClient, name: str):
@@ -140,8 +150,8 @@ def test_each_screen_sees_who_is_online_in_its_scope_and_no_one_outside_it(live,
     assert sorted(names_online(city)) == sorted([names["dispatcher"], names["street1"], names["street2"]])
     second_screen = connect(base, token_for(city_sessions, "street1"))
     assert names_online(second_screen) == [names["street1"]]  # two screens, one person
-    second_screen.disconnect()
-    one.disconnect()
+    leave(second_screen)
+    leave(one)
     city_view = names_online(city)
     while names["street1"] in city_view:  # the second screen's departure comes first
         city_view = names_online(city)
