@@ -26,13 +26,11 @@ from backend.accounts.permissions import SYSTEM as SYSTEM, acts_only_when_assign
 from backend.platform.config import Config
 from backend.events import outbox
 from backend.events.types import CaseFacts
-from backend.models import (OPEN_STATES, Attachment, Case, CaseEvent, Category, Department,
-                            Report)
+from backend.models import OPEN_STATES, Attachment, Case, CaseEvent, Category, Department, Report
 from backend.cases.routing import handling_grid_id, person_in_scope, propose_assignees
 from backend.geo.scope import Scope
 
 log = logging.getLogger(__name__)
-
 
 
 class WorkflowError(Exception):
