@@ -2,7 +2,7 @@
 
 Every channel (handheld, offline sync, hotline, SMS, Open311, simulator)
 comes through `submit_reports` (or `submit_report` for one); single reports
-from requests pass through `intake_batcher`, which hands those arriving at
+from requests pass through `backend.cases.batcher`, which hands those arriving at
 the same time to `submit_reports` together. Reports, cases
 and their first history entries are written in the caller's transaction
 with one statement per table for the whole batch, so a failure leaves
