@@ -9,10 +9,7 @@ from sqlalchemy.orm import Session
 from backend.models import PLACEMENT_COLUMNS, Case, Grid
 from backend.geo.scope import Scope
 from backend.indicators.definitions import OPEN
-
-
-# Ids are 32-bit integers on PostgreSQL: a larger number is no grid, and must not reach the database.
-MAX_GRID_ID = 2**31 - 1
+from backend.platform.schemas import MAX_ID  # a larger number is no grid, and must not reach the database
 
 
 class OutOfScope(LookupError):
@@ -23,7 +20,7 @@ def grid_id(value) -> int | None:
     """A grid id as a URL or a browser sent it (a number or its digits), or None if it cannot be one."""
     if isinstance(value, str) and value.isdecimal():
         value = int(value)
-    if type(value) is int and 1 <= value <= MAX_GRID_ID:
+    if type(value) is int and 1 <= value <= MAX_ID:
         return value
     return None
 

@@ -23,6 +23,7 @@ from dashboard import context
 from backend.cases.intake import ReportIn
 from backend.models import (OPEN_STATES, Case, CaseEvent, Category, Department, User, case_id_from_number,
                             case_number)
+from backend.platform.schemas import MAX_ID  # larger numbers cannot name a case
 from backend.open311.formats import CONTENT_TYPES, Body, render, w3c
 from backend.platform.i18n import Translator
 from backend.accounts.tokens import user_for_token
@@ -33,7 +34,6 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-26T00:00:00Z"  # when this API's behaviour last changed; bump with it
 MAX_DAYS = 90
 MAX_RESULTS = 1000
-MAX_ID = 2**31 - 1  # case ids are 32-bit integers; larger numbers cannot name a case
 # Our seven steps in words: `status` may only say open or closed, `status_notes` says where the case is.
 STATE_NOTES = {
     "collected": "collected: awaiting registration by the command centre",
