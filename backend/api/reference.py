@@ -12,7 +12,8 @@ from backend.api.registry import endpoint
 from backend.api.schemas import (CategoryList, DepartmentList, GeoJsonQuery, GridFeatureCollection, GridNode,
                                  GridQuery, GridTree, MajorCategory, PersonOut, PersonPage, PersonQuery)
 from backend.geo.grids import bounds, feature, open_cases_by_child, scoped_grid
-from backend.models import OPEN_STATES, PLACEMENT_COLUMNS, Case, Category, Department, Grid, Person, person_grid
+from backend.indicators.definitions import OPEN
+from backend.models import PLACEMENT_COLUMNS, Case, Category, Department, Grid, Person, person_grid
 from backend.cases.routing import open_load
 from backend.geo.scope import Scope
 
@@ -25,7 +26,7 @@ TOLERANCE = {0: 5e-4, 1: 5e-4, 2: 1e-4, 3: 2e-5}
 def _open_cases(session: Session, scope: Scope, level: int, grid_ids: list[int]) -> dict[int, int]:
     column = getattr(Case, PLACEMENT_COLUMNS[level])
     rows = session.execute(select(column, func.count())
-                           .where(column.in_(grid_ids), scope.clause(Case), Case.state.in_(OPEN_STATES))
+                           .where(column.in_(grid_ids), scope.clause(Case), OPEN.clause(None))  # as the wall counts them
                            .group_by(column))
     return dict(rows.all())
 
