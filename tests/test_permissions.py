@@ -16,6 +16,7 @@ EXPECTED = {
     "warning_officer": {"view_wall"},
     "grid_worker": {"handle", "verify", "escalate", "view_wall"},
     "department_handler": {"handle", "escalate", "view_wall"},
+    "wall": {"view_wall"},
     SYSTEM: {"escalate", "mark_cards"},
 }
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from backend.platform.i18n import Translator
 
-ROLES = ("admin", "leader", "duty_officer", "dispatcher", "warning_officer", "grid_worker", "department_handler")
+ROLES = ("admin", "leader", "duty_officer", "dispatcher", "warning_officer", "grid_worker", "department_handler",
+         "wall")
 SYSTEM = "system"  # the sweeper's role; no user has it
 
 # The centre's desk work, shared by the duty officer and the dispatcher.
@@ -23,11 +24,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "warning_officer": frozenset({"view_wall"}),
     "grid_worker": _HANDLER | {"verify"},
     "department_handler": _HANDLER,
+    "wall": frozenset({"view_wall"}),  # a wall display's own account, bound to the scope it shows
     SYSTEM: frozenset({"escalate", "mark_cards"}),
 }
 
 # Roles whose handling reaches only the cases assigned to them (or to their department).
 ASSIGNEES_ONLY = frozenset({"grid_worker", "department_handler"})
+# Roles whose browser sessions never end for being idle: a wall display is watched, not touched.
+NEVER_IDLE = frozenset({"wall"})
 
 
 def may(role: str, capability: str) -> bool:
@@ -47,4 +51,4 @@ def role_names(_: Translator) -> dict[str, str]:
     """Every role's name in the user's language, as the header and the list of people online show it."""
     return {"admin": _("Admin"), "leader": _("Leader"), "duty_officer": _("Duty officer"),
             "dispatcher": _("Dispatcher"), "warning_officer": _("Warning officer"), "grid_worker": _("Grid worker"),
-            "department_handler": _("Department handler")}
+            "department_handler": _("Department handler"), "wall": _("Wall display")}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.accounts.permissions import ROLES
@@ -34,7 +34,6 @@ class User(Base):
     person: Mapped[Person | None] = relationship()
 
 
-
 class ApiToken(Base):
     """A bearer token for devices and other systems (also Open311's api_key); acts as its user."""
 
@@ -46,3 +45,42 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: until revoked
+
+
+class UserSession(Base):
+    """A signed-in browser: the cookie names it, the server can end it (sign-out, password change, deactivation).
+
+    Only a SHA-256 of the session's key is stored, as for API tokens. `last_seen_at` drives the idle timeout,
+    which a wall display's account does not have (backend.accounts.permissions.NEVER_IDLE).
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(String(32))  # sign_out, password_changed, deactivated, idle
+    address: Mapped[str | None] = mapped_column(String(45))  # IPv6 at most
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class AuditEntry(Base):
+    """Who did what, when, from where: sign-ins and their failures, workflow actions, tokens, user changes.
+
+    Append-only: nothing in the product updates or deletes a row, and on PostgreSQL a trigger refuses it.
+    """
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    actor_name: Mapped[str] = mapped_column(String(100))  # as typed, for a failed sign-in
+    address: Mapped[str | None] = mapped_column(String(45))
+    action: Mapped[str] = mapped_column(String(48), index=True)  # e.g. sign_in, sign_in_failed, case.dispatch
+    target: Mapped[str | None] = mapped_column(String(100))  # e.g. case:123, token:7, user:alice
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-                        false)
+                        false, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import CARDS, CASE_STATES, CHANNELS, URGENCIES, Base, GridPlaced, UTCDateTime, _one_of
@@ -149,6 +149,9 @@ class Attachment(Base):
     """A photo sent with a report or a feedback; the file lives on disk under UPLOAD_DIR."""
 
     __tablename__ = "attachment"
+    # Uploads never attached to a case, oldest first: what the daily clean-up removes.
+    __table_args__ = (Index("ix_attachment_unattached", "uploaded_at", postgresql_where=text("case_id IS NULL"),
+                            sqlite_where=text("case_id IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
