@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,13 @@ def _supported_language(code: str) -> str:
     if code not in LANGUAGES:
         raise ValueError(f"not supported; use one of {', '.join(LANGUAGES)}")
     return code
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/") or parts.query:
+        raise ValueError("not an origin; write scheme and host (and port) only, e.g. https://grid.example.gov.cn")
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def setting(default: Any = None, *, env: str, description: str, shown_default: str | None = None,
@@ -105,6 +113,22 @@ class Config(BaseSettings):
     token_recheck_seconds: float = setting(5.0, env="TOKEN_RECHECK_SECONDS", ge=0, description=(
         "how long a process trusts what it last read of a bearer token; "
         "a revoked token or deactivated user is refused within this time"))
+
+    # The web edge (README "Security").
+    public_url: Annotated[str, AfterValidator(_origin)] | None = setting(None, env="PUBLIC_URL", description=(
+        "the address users reach the product at, e.g. `https://grid.example.gov.cn`: the only origin allowed to "
+        "change state and to open live connections, and Open311 discovery's URL; unset, each request's own "
+        "address is its origin (one host, no proxy rewriting `Host`)"))
+    proxies: int = setting(0, env="PROXIES", ge=0, le=5, description=(
+        "how many reverse proxies stand in front; their `X-Forwarded-For/-Proto/-Host` are believed from that "
+        "many hops only (0: from none, the peer's address is the client's)"))
+    secure_cookies: bool = setting(env="SECURE_COOKIES", default_factory=lambda settings: str(
+        settings.get("public_url") or "").startswith("https://"), shown_default="`1` when `PUBLIC_URL` is https",
+        description="send the session cookie over HTTPS only")
+    idle_timeout_minutes: float = setting(30.0, env="IDLE_TIMEOUT_MINUTES", gt=0, description=(
+        "a browser session untouched this long is ended (wall display accounts excepted)"))
+    upload_quota_mb: float = setting(200.0, env="UPLOAD_QUOTA_MB", gt=0, description=(
+        "megabytes of photos one user may upload in a day"))
 
     def __init__(self, **values: Any):
         try:
