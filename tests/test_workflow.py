@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from backend.platform.config import Config
 from backend.platform.db import make_engine, session_factory
 from backend.models import CASE_STATES, ROLES, Case, CaseEvent, Category, Grid, Person, Report, person_grid
+from backend.cases.queries import detail
 from backend.cases.routing import propose_assignees
 from backend.geo.scope import Scope
 from backend.cases.workflow import (SYSTEM, Actor, Conflict, Forbidden, InvalidParams, NotAllowed, NotFound,
@@ -173,7 +174,7 @@ def test_stale_version_is_a_conflict_naming_who_and_when(world):
 
 def test_dispatch_without_a_choice_takes_the_least_loaded_responsible_person(world):
     case = world.case("registered")
-    proposals = propose_assignees(world.session, case)
+    proposals = propose_assignees(world.session, case, Scope.of_grid(world.city))
     assert proposals and [p.open_cases for p in proposals] == sorted(p.open_cases for p in proposals)
     outcome = perform(world.session, world.actor("dispatcher"), case.id, "dispatch", {}, NOW, CONFIG)
     assert outcome.case.assignee_person_id == proposals[0].person_id
@@ -190,10 +191,33 @@ def test_dispatch_to_a_person_outside_the_scope_is_refused(world):
                 NOW, CONFIG)
 
 
-def test_escalation_goes_to_the_parent_grid(world):
+def _escalated_to_the_city_and_returned(world) -> tuple[Case, int]:
+    """A street's case escalated to the city's responsible person, who returned it: registered at level 0."""
+    case = world.case("dispatched", handling_level=1)
+    escalated = perform(world.session, world.actor("dispatcher"), case.id, "escalate", {}, NOW, CONFIG)
+    city_person = escalated.case.assignee_person_id
+    assert escalated.case.handling_level == 0 and city_person is not None
+    returner = Actor(name="city", role="grid_worker", scope=Scope.of_grid(world.city), person_id=city_person)
+    perform(world.session, returner, case.id, "return", {"note": "a street matter"}, NOW, CONFIG)
+    assert (case.state, case.handling_level) == ("registered", 0)
+    return case, city_person
+
+
+def test_after_escalate_and_return_a_street_is_proposed_and_assigned_no_one_from_the_city(world):
+    case, city_person = _escalated_to_the_city_and_returned(world)
+    street = world.actor("dispatcher", world.session.get(Grid, world.chain[1]))
+    assert detail(world.session, street, case.id).proposals == []
+    assert city_person in {p.person_id for p in detail(world.session, world.actor("dispatcher"), case.id).proposals}
+    for params in ({}, {"person_id": city_person}):
+        with pytest.raises(InvalidParams, match="person_id"):
+            perform(world.session, street, case.id, "dispatch", params, NOW, CONFIG)
+    assert case.state == "registered" and case.assignee_person_id is None
+
+
+def test_escalation_goes_to_the_parent_grid_above_the_actors_own_scope(world):
     case = world.case("handling")
-    outcome = perform(world.session, world.actor("grid_worker"), case.id, "escalate", {}, NOW, CONFIG)
-    community_people = {p.person_id for p in propose_assignees(world.session, case, 2)}
+    outcome = perform(world.session, world.actor("grid_worker", world.unit), case.id, "escalate", {}, NOW, CONFIG)
+    community_people = {p.person_id for p in propose_assignees(world.session, case, None, 2)}
     assert outcome.case.handling_level == 2 and outcome.case.escalations == 1
     assert outcome.case.assignee_person_id in community_people and outcome.case.state == "dispatched"
 

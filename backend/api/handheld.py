@@ -31,9 +31,9 @@ def _mine(actor: Actor) -> ColumnElement[bool]:
 def my_tasks(query: Paging) -> CasePage:
     """My open tasks: cases assigned to me, or to my department; nearest deadline first."""
     actor = context.actor()
-    clauses = [actor.scope.clause(Case), Case.state.in_(OPEN_STATES), _mine(actor)]
+    clauses = [Case.state.in_(OPEN_STATES), _mine(actor)]
     with context.session() as session:
-        return page(session, clauses, [Case.deadline.asc().nulls_last()], query.limit, query.offset)
+        return page(session, actor.scope, clauses, [Case.deadline.asc().nulls_last()], query.limit, query.offset)
 
 
 @endpoint("POST", "/patrols", tag="handheld", response=PatrolOut, status=201, body=PatrolIn)

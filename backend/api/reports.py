@@ -25,9 +25,10 @@ def _created(result: Submitted) -> ReportCreated:
 
 
 def _resent(result: Submitted) -> ReportCreated:
-    """A report sent before: its case as it is now."""
+    """A report sent before: its case as it is now, as the sender's scope shows it (intake refuses a resend
+    whose case has left the scope)."""
     with context.session() as session:
-        case = queries.summary(session, result.case_id)
+        case = queries.summary(session, context.actor().scope, result.case_id)
     return ReportCreated(id=case.id, number=case.number, state=case.state, urgency=case.urgency, grid=case.grid,
                          duplicate_of=case.duplicate_of, resent=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, Select, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, defer
 
 from backend.cases.routing import propose_assignees
@@ -33,8 +33,8 @@ def _text_clause(text: str) -> ColumnElement[bool]:
 
 
 def filters(session: Session, scope: Scope, query: CaseQuery) -> list[ColumnElement[bool]]:
-    """The clauses of a queue query, the scope first; OutOfScope for a grid outside it."""
-    clauses = [scope.clause(Case)]
+    """The clauses of a queue query (`page` adds the scope's own); OutOfScope for a grid outside the scope."""
+    clauses = []
     if query.state:
         clauses.append(Case.state.in_(query.state))
     if query.category_code:
@@ -61,7 +61,7 @@ def order(sort: str) -> list:
 
 def queue(session: Session, scope: Scope, query: CaseQuery) -> CasePage:
     """One page of the cases in scope that match the query, in its order."""
-    return page(session, filters(session, scope, query), order(query.sort), query.limit, query.offset)
+    return page(session, scope, filters(session, scope, query), order(query.sort), query.limit, query.offset)
 
 
 _unit = aliased(Grid)
@@ -69,13 +69,14 @@ _duplicate = aliased(Case)
 _merged = aliased(Case)
 
 
-def _summaries() -> Select:
-    """Cases with what a summary shows besides their own columns; the caller adds scope and filters."""
+def _summaries(scope: Scope) -> Select:
+    """Cases with what a summary shows besides their own columns; the caller adds scope and filters. The case
+    it duplicates or was merged into is named only when it lies in `scope` too."""
     return (select(Case, Category, _unit, _duplicate.created_at, _merged.created_at)
             .join(Category, Case.category_id == Category.id)
             .outerjoin(_unit, Case.grid_id == _unit.id)
-            .outerjoin(_duplicate, Case.duplicate_of_id == _duplicate.id)
-            .outerjoin(_merged, Case.merged_into_id == _merged.id)
+            .outerjoin(_duplicate, and_(Case.duplicate_of_id == _duplicate.id, scope.clause(_duplicate)))
+            .outerjoin(_merged, and_(Case.merged_into_id == _merged.id, scope.clause(_merged)))
             .options(defer(_unit.geometry)))
 
 
@@ -91,15 +92,17 @@ def _summary(row: Row) -> CaseSummary:
                           merged_into=_number(merged_at, case.merged_into_id))
 
 
-def summary(session: Session, case_id: int) -> CaseSummary:
-    """One case's summary, read with the same query shape as a page of them."""
-    return _summary(session.execute(_summaries().where(Case.id == case_id)).one())
+def summary(session: Session, scope: Scope, case_id: int) -> CaseSummary:
+    """One case in scope, read with the same query shape as a page of them."""
+    return _summary(session.execute(_summaries(scope).where(Case.id == case_id, scope.clause(Case))).one())
 
 
-def page(session: Session, clauses: list[ColumnElement[bool]], order: list, limit: int, offset: int) -> CasePage:
-    """One page of case summaries matching `clauses`, with the total count."""
+def page(session: Session, scope: Scope, clauses: list[ColumnElement[bool]], order: list, limit: int,
+         offset: int) -> CasePage:
+    """One page of the case summaries in scope matching `clauses`, with the total count."""
+    clauses = [scope.clause(Case), *clauses]
     total = session.scalar(select(func.count()).select_from(Case).where(*clauses))
-    rows = session.execute(_summaries().where(*clauses).order_by(*order, Case.id).limit(limit).offset(offset))
+    rows = session.execute(_summaries(scope).where(*clauses).order_by(*order, Case.id).limit(limit).offset(offset))
     return CasePage(items=[_summary(row) for row in rows], total=total, limit=limit, offset=offset)
 
 
@@ -114,10 +117,10 @@ def _event_out(event: CaseEvent) -> EventOut:
 def detail(session: Session, actor: Actor, case_id: int) -> CaseDetail:
     """The case with its history, what the actor may do now, who should handle it and its photos."""
     case = load_case(session, actor, case_id)
-    head = _summary(session.execute(_summaries().where(Case.id == case.id)).one())
+    head = summary(session, actor.scope, case.id)
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
     attachments = session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id))
-    proposals = propose_assignees(session, case) if case.state == "registered" else []
+    proposals = propose_assignees(session, case, actor.scope) if case.state == "registered" else []
     return CaseDetail(**head.model_dump(), events=[_event_out(e) for e in events],
                       allowed_actions=allowed_actions(case, actor),
                       proposals=proposals,

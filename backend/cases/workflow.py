@@ -165,11 +165,11 @@ def _assign_department(step: Step, department_id: int) -> None:
     step.case.assignee_department_id = department_id
 
 
-def _assign_top_proposal(step: Step, level: int) -> None:
-    proposals = propose_assignees(step.session, step.case, level)
+def _assign_top_proposal(step: Step, level: int, scope: Scope | None) -> None:
+    proposals = propose_assignees(step.session, step.case, scope, level)
     if not proposals:
-        raise InvalidParams("nobody serves this case's grid at that level; choose person_id or department_id",
-                            field="person_id")
+        raise InvalidParams("nobody in your scope serves this case's grid at that level; choose person_id or "
+                            "department_id", field="person_id")
     step.case.assignee_person_id = proposals[0].person_id
 
 
@@ -181,7 +181,7 @@ def _dispatch(step: Step) -> dict:
     if params.person_id is not None:
         _assign_person(step, params.person_id)
     elif params.department_id is None:
-        _assign_top_proposal(step, step.case.handling_level)
+        _assign_top_proposal(step, step.case.handling_level, step.actor.scope)
     _set_deadline(step)
     return {"person_id": step.case.assignee_person_id, "department_id": step.case.assignee_department_id,
             "deadline": step.case.deadline.isoformat()}
@@ -223,7 +223,7 @@ def _escalate(step: Step) -> dict:
         step.case.assignee_person_id = None
         return {"department_id": params.department_id}
     step.case.handling_level -= 1
-    _assign_top_proposal(step, step.case.handling_level)
+    _assign_top_proposal(step, step.case.handling_level, None)  # upward: above the actor's scope by design
     return {"level": step.case.handling_level, "person_id": step.case.assignee_person_id,
             "grid_id": handling_grid_id(step.case, step.case.handling_level)}
 
