@@ -1,5 +1,8 @@
 """Probable duplicates: a new report of the same category near an open case, recently.
 
+Only cases in the submitter's scope are candidates: the answer names the
+duplicate, and must not name a case the submitter may not see.
+
 Reports are sorted into cells as wide as the radius; the candidates for a
 batch are the open cases of the same category in the 3x3 cells around each
 report's, read through the index on category, time and place (a few queries
@@ -16,7 +19,8 @@ from functools import lru_cache
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from backend.models import OPEN_STATES, Case, case_number
+from backend.geo.scope import Scope
+from backend.models import OPEN_STATES, PLACEMENT_COLUMNS, Case, case_number
 
 EARTH_RADIUS_M = 6_371_000
 METRES_PER_DEGREE_LAT = 111_320
@@ -43,16 +47,18 @@ def _candidates(cells: int):
                   Case.lon.between(bindparam(f"west{i}"), bindparam(f"east{i}")),
                   Case.lat.between(bindparam(f"south{i}"), bindparam(f"north{i}"))) for i in range(cells)]
     return select(Case.id, Case.category_id, Case.lon, Case.lat, Case.created_at, Case.state,
-                  Case.merged_into_id).where(or_(*boxes))
+                  Case.merged_into_id, *(getattr(Case, column) for column in PLACEMENT_COLUMNS)).where(or_(*boxes))
 
 
 class DuplicateFinder:
     """Open cases that new reports at these points might duplicate."""
 
     def __init__(self, session: Session, points: list[tuple[int, float, float]], now: datetime, radius_m: float,
-                 window_hours: float):
-        """`points` are (category_id, lon, lat) of the incoming reports."""
+                 window_hours: float, scope: Scope | None = None):
+        """`points` are (category_id, lon, lat) of the incoming reports; `scope`, the submitter's (None: the
+        system's, every case)."""
         self._radius = radius_m
+        self._scope = scope
         self._cell = radius_m / METRES_PER_DEGREE_LAT / 0.5  # cos(lat) >= 0.5 below 60°: one cell covers the radius
         self._buckets: dict[tuple[int, int, int], list[tuple[float, float, int]]] = defaultdict(list)
         self._created: dict[int, datetime] = {}  # case id -> creation time, of every candidate
@@ -70,11 +76,15 @@ class DuplicateFinder:
             params.update({f"category{i}": category_id, f"west{i}": (x - 1) * self._cell,
                            f"east{i}": (x + 2) * self._cell, f"south{i}": (y - 1) * self._cell,
                            f"north{i}": (y + 2) * self._cell})
-        for case_id, category_id, lon, lat, created_at, state, merged_into in session.connection().execute(
+        for case_id, category_id, lon, lat, created_at, state, merged_into, *placement in session.connection().execute(
                 _candidates(len(cells)), params):
-            if state in OPEN_STATES and merged_into is None and case_id not in self._created:  # boxes overlap
+            if state in OPEN_STATES and merged_into is None and case_id not in self._created \
+                    and self._visible(placement):  # boxes overlap: a case may be read twice
                 self._buckets[self._key(category_id, lon, lat)].append((lon, lat, case_id))
                 self._created[case_id] = created_at
+
+    def _visible(self, placement: list[int | None]) -> bool:
+        return self._scope is None or self._scope.covers(dict(zip(PLACEMENT_COLUMNS, placement)))
 
     def number(self, case_id: int) -> str:
         """The case number of a candidate (made only for the few that are found: a batch has thousands)."""

@@ -8,6 +8,15 @@ and their first history entries are written in the caller's transaction
 with one statement per table for the whole batch, so a failure leaves
 nothing behind. A report with a client id (a device's offline queue) is
 applied once: sent again, it answers the case it opened the first time.
+
+Staff report only inside their scope, by the rule every scoped write uses
+(`Scope.covers` of the report's placement): a report by a user whose point
+lies outside the user's scope is refused, and so is an unlocated one (it is
+placed at the city) unless the user's scope is the city. Nothing a report is
+answered names a case outside the submitter's scope: duplicates are sought
+among the scope's open cases, and a resent client id whose case has left the
+scope (merged elsewhere, the user moved) is refused. Reports without a
+submitting user (the simulator, seeds) are the system's, placed anywhere.
 """
 from __future__ import annotations
 
@@ -22,8 +31,10 @@ from backend.platform.bulk import insert_returning_ids, insert_rows_into
 from backend.platform.config import Config
 from backend.cases.duplicates import DuplicateFinder
 from backend.geo.locator import GridLocator
+from backend.geo.scope import Scope
 from backend.events import outbox
-from backend.models import CHANNELS, PLACEMENT_COLUMNS, Case, CaseEvent, Category, OutboxEvent, Report, case_number
+from backend.models import (CHANNELS, PLACEMENT_COLUMNS, Case, CaseEvent, Category, OutboxEvent, Report, User,
+                            case_number)
 
 SYSTEM_ACTOR = "system"
 
@@ -84,42 +95,66 @@ def _categories(session: Session, reports: list[ReportIn]) -> dict[str, Row]:
     return {c.code: c for c in session.connection().execute(_MINOR_CATEGORIES, {"codes": codes})}
 
 
-def _applied_before(session: Session, submitted_by_id: int | None, reports: list[ReportIn]) -> dict[str, Submitted]:
+def submitter_scope(session: Session, locator: GridLocator, submitted_by_id: int | None) -> Scope | None:
+    """The scope a user's reports must lie in; None for the system's own (no submitting user)."""
+    if submitted_by_id is None:
+        return None
+    return Scope.of_grid(locator.names[session.scalar(select(User.grid_id).where(User.id == submitted_by_id))])
+
+
+def _resent(scope: Scope | None, row: Row) -> Submitted:
+    client_id, case_id, created, *placement = row
+    if scope is not None and not scope.covers(dict(zip(PLACEMENT_COLUMNS, placement))):
+        return Submitted("refused", error=IntakeError(
+            "client_id", f"{client_id!r} was sent before, and its case is no longer in your scope"))
+    return Submitted("already_applied", case_id, case_number(created, case_id), placement[-1])
+
+
+def _applied_before(session: Session, submitted_by_id: int | None, scope: Scope | None,
+                    reports: list[ReportIn]) -> dict[str, Submitted]:
+    """The submitter's own earlier reports with these client ids (ids are the submitter's own, not global)."""
     client_ids = {r.client_id for r in reports if r.client_id}
     if submitted_by_id is None or not client_ids:
         return {}
-    rows = session.execute(select(Report.client_id, Case.id, Case.created_at, Case.grid_id)
+    rows = session.execute(select(Report.client_id, Case.id, Case.created_at,
+                                  *(getattr(Case, column) for column in PLACEMENT_COLUMNS))
                            .join(Case, Case.id == Report.case_id)
                            .where(Report.submitted_by_id == submitted_by_id, Report.client_id.in_(client_ids)))
-    return {client_id: Submitted("already_applied", case_id, case_number(created, case_id), grid_id)
-            for client_id, case_id, created, grid_id in rows}
+    return {row[0]: _resent(scope, row) for row in rows}
 
 
-def _check(report: ReportIn, category: Row | None, grid_id: int | None) -> None:
+def _check(report: ReportIn, category: Row | None, grid_id: int | None, scope: Scope | None,
+           locator: GridLocator) -> None:
     if category is None:
         raise IntakeError("category_code", f"{report.category_code!r} is not a minor category; "
                                            "list valid codes with GET /api/v1/categories")
     if report.lon is not None and grid_id is None:
         raise IntakeError("lon/lat", "the point lies outside the served territory")
+    if scope is not None and not scope.covers(locator.placement(grid_id).columns()):
+        raise IntakeError("lon/lat", "the point lies outside your scope" if grid_id is not None else
+                          "a report without a location is placed at the city, outside your scope: "
+                          "give lon/lat inside your scope")
 
 
 def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocator, now: datetime, config: Config,
                    actor_name: str = SYSTEM_ACTOR, submitted_by_id: int | None = None,
                    urgency: str | None = None) -> list[Submitted]:
     """Open a case in state `collected` for each acceptable report (flushed, not committed), with the
-    category's urgency unless `urgency` is given (an emergency report from the field).
+    category's urgency unless `urgency` is given (an emergency report from the field). A report by a user
+    (`submitted_by_id`) must lie in the user's scope.
 
     Refused reports are answered, not raised, so one bad report in an offline
     batch does not stop the others. Reports in one batch are checked for
     duplicates against open cases, not against each other.
     """
     categories = _categories(session, reports)
-    before = _applied_before(session, submitted_by_id, reports)
+    scope = submitter_scope(session, locator, submitted_by_id)
+    before = _applied_before(session, submitted_by_id, scope, reports)
     located = [r for r in reports if r.lon is not None]
     grids = dict(zip(map(id, located), locator.locate_many([r.lon for r in located], [r.lat for r in located])))
     finder = DuplicateFinder(session, [(categories[r.category_code].id, r.lon, r.lat) for r in located
                                        if r.category_code in categories and grids[id(r)] is not None],
-                             now, config.duplicate_radius_m, config.duplicate_window_hours)
+                             now, config.duplicate_radius_m, config.duplicate_window_hours, scope)
     results: list[Submitted | None] = []
     cases, accepted = [], []
     first_with_client_id: dict[str, int] = {}
@@ -136,7 +171,7 @@ def submit_reports(session: Session, reports: list[ReportIn], locator: GridLocat
             first_with_client_id[report.client_id] = len(results)
         category, grid_id = categories.get(report.category_code), grids.get(id(report))
         try:
-            _check(report, category, grid_id)
+            _check(report, category, grid_id, scope, locator)
         except IntakeError as error:
             results.append(Submitted("refused", error=error))
             continue
