@@ -8,11 +8,14 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 import requests
-from sqlalchemy import select
+import shapely
+from sqlalchemy import func, select
 
 from backend.platform.config import Config
+from backend.cases.intake import ReportIn, submit_report
 from backend.geo.locator import GridLocator
-from backend.models import Grid
+from backend.models import Case, Grid, User, case_id_from_number
+from backend.open311.views import STATE_NOTES
 from backend.geo.scope import Scope
 from backend.accounts.tokens import issue_token
 from backend.cases.workflow import Actor, perform
@@ -319,7 +322,195 @@ def test_odd_request_ids_are_404_not_500(base, request_id):
     assert_error_list(requests.get(f"{base}/requests/{request_id}.json"), 404)
 
 
-def test_control_characters_in_a_description_still_give_parseable_xml(base, api_key, inside):
-    number = report(base, api_key, inside, description="bell\x07 and \x1b escape").json()[0]["service_request_id"]
+def test_control_characters_in_a_description_still_give_parseable_xml(base, city_sessions, inside):
+    number = put_case(city_sessions, "web", inside, "bell\x07 and \x1b escape")
     request = xml(requests.get(f"{base}/requests/{number}.xml")).find("request")
     assert request.findtext("description") == "bell and  escape"
+
+
+# -- what the public reads, and what an api_key reads (README "Open311") ------------------------------------
+
+PERSONAL = "路灯不亮, 电话 139-1234-5678, 座机 0371-66668888, 身份证 41010519900307123X, 邮箱 zhang.wei@example.com"
+SECRETS = ("139-1234-5678", "1234-5678", "66668888", "41010519900307123X", "zhang.wei@example.com")
+ADDRESS = "人民路 12 号 3-2-401, 13912345678"
+NOTES = ("Zhang at the desk says the caller is a troublemaker", "handler Li was rude on site",
+         "not ours: the landlord Wang must fix it", "cancel: duplicate prank from 13800001111")
+
+
+def key_of(city_sessions, username: str) -> str:
+    with city_sessions() as session:
+        token = issue_token(session, username, "Open311 test client", NOW)
+        session.commit()
+    return token
+
+
+def put_case(city_sessions, channel: str, point: tuple[float, float], description: str,
+             address: str | None = None) -> str:
+    """A case as a channel other than Open311 delivers it (lat, long); answers its number."""
+    with city_sessions() as session:
+        case = submit_report(session, ReportIn(channel=channel, description=description, category_code="CA-01-03",
+                                               lat=point[0], lon=point[1], address=address),
+                             GridLocator.from_session(session), datetime.now(timezone.utc), Config())
+        session.commit()
+        return case.number
+
+
+def point_in(city_sessions, username: str) -> tuple[float, float]:
+    """(lat, long) inside the scope of a demo user below the city."""
+    with city_sessions() as session:
+        code = session.get(Grid, session.scalar(select(User.grid_id).where(User.username == username))).code
+        unit = session.scalar(select(Grid).where(Grid.level == 3, Grid.code.startswith(code + "-")).order_by(Grid.id))
+    point = shapely.from_geojson(unit.geometry).point_on_surface()
+    return point.y, point.x
+
+
+def act(city_sessions, number: str, *steps: tuple[str, dict]) -> None:
+    with city_sessions() as session:
+        city = Scope.of_grid(session.scalar(select(Grid).where(Grid.level == 0)))
+        admin = Actor(name="admin", role="admin", scope=city)
+        for action, params in steps:
+            perform(session, admin, case_id_from_number(number), action, params, datetime.now(timezone.utc), Config())
+        session.commit()
+
+
+def recent() -> dict:
+    now = datetime.now(timezone.utc)
+    return window(now - timedelta(hours=1), now + timedelta(hours=1))
+
+
+def bodies(base: str, number: str, **params) -> dict[str, str]:
+    """Every GET that shows the case, in both formats, by what was asked."""
+    found = {}
+    for fmt in ("json", "xml"):
+        for path, query in ((f"requests/{number}", {}), ("requests", recent()),
+                            ("requests", {"service_request_id": number}), ("servicerequestupdates", recent())):
+            response = requests.get(f"{base}/{path}.{fmt}", params=query | params)
+            assert response.status_code == 200 and number in response.text
+            found[f"{path}.{fmt}?{sorted(query)}"] = response.text
+    return found
+
+
+def updates_of(base: str, number: str, **params) -> list[dict]:
+    updates = requests.get(f"{base}/servicerequestupdates.json", params=recent() | params).json()
+    return [u for u in updates if u["service_request_id"] == number]
+
+
+def test_the_public_never_reads_a_staff_note(base, api_key, inside, city_sessions):
+    handled = report(base, api_key, inside).json()[0]["service_request_id"]
+    act(city_sessions, handled, ("register", {}), ("supervise", {"note": NOTES[0]}), ("dispatch", {}),
+        ("return", {"note": NOTES[2]}), ("dispatch", {}), ("accept", {}), ("feed_back", {"note": NOTES[1]}))
+    cancelled = report(base, api_key, inside).json()[0]["service_request_id"]
+    act(city_sessions, cancelled, ("cancel", {"note": NOTES[3]}))
+    for number in (handled, cancelled):
+        for where, body in bodies(base, number).items():
+            assert not any(note in body for note in NOTES), where
+    assert {u["description"] for u in updates_of(base, handled)} <= set(STATE_NOTES.values())
+    [found] = requests.get(f"{base}/requests/{cancelled}.json").json()
+    assert found["status_notes"] == STATE_NOTES["cancelled"]
+    # The centre's own api_key reads the notes of its scope.
+    assert {u["description"] for u in updates_of(base, handled, api_key=api_key)} >= {NOTES[0], NOTES[1], NOTES[2]}
+    [found] = requests.get(f"{base}/requests/{cancelled}.json", params={"api_key": api_key}).json()
+    assert found["status_notes"] == f"cancelled: {NOTES[3]}"
+
+
+def test_the_public_reads_free_text_only_from_public_channels_and_masked(base, api_key, inside, city_sessions):
+    hotline = put_case(city_sessions, "hotline", inside, PERSONAL, ADDRESS)
+    web = put_case(city_sessions, "web", inside, PERSONAL, ADDRESS)
+    posted = report(base, api_key, inside, description=PERSONAL, address_string=ADDRESS).json()[0]["service_request_id"]
+    for number in (hotline, web, posted):
+        for where, body in bodies(base, number).items():
+            assert not any(secret in body for secret in SECRETS) and "13912345678" not in body, where
+    [from_hotline] = requests.get(f"{base}/requests/{hotline}.json").json()
+    assert from_hotline["description"] is None and "人民路" not in from_hotline["address"]
+    assert " / " in from_hotline["address"] and (from_hotline["lat"], from_hotline["long"]) == inside
+    for number in (web, posted):
+        [public] = requests.get(f"{base}/requests/{number}.json").json()
+        assert public["description"].startswith("路灯不亮, 电话 ***, 座机 ***, 身份证 ***, 邮箱 ***")
+        assert public["address"] == "人民路 12 号 3-2-401, ***"
+    [staff] = requests.get(f"{base}/requests/{hotline}.json", params={"api_key": api_key}).json()
+    assert (staff["description"], staff["address"]) == (PERSONAL, ADDRESS)
+
+
+def test_an_api_key_reads_as_staff_only_inside_its_users_scope(base, city_sessions):
+    street1 = key_of(city_sessions, "street1")
+    own = put_case(city_sessions, "hotline", point_in(city_sessions, "street1"), PERSONAL)
+    other = put_case(city_sessions, "hotline", point_in(city_sessions, "street2"), PERSONAL)
+    for number in (own, other):
+        act(city_sessions, number, ("cancel", {"note": NOTES[3]}))
+    [mine] = requests.get(f"{base}/requests/{own}.json", params={"api_key": street1}).json()
+    assert mine["description"] == PERSONAL and mine["status_notes"] == f"cancelled: {NOTES[3]}"
+    assert NOTES[3] in {u["description"] for u in updates_of(base, own, api_key=street1)}
+    [theirs] = requests.get(f"{base}/requests/{other}.json", params={"api_key": street1}).json()
+    assert theirs["description"] is None and theirs["status_notes"] == STATE_NOTES["cancelled"]
+    assert {u["description"] for u in updates_of(base, other, api_key=street1)} <= set(STATE_NOTES.values())
+    listed = requests.get(f"{base}/requests.json", params=recent() | {"api_key": street1}).json()
+    assert [(r["description"], r["status_notes"]) for r in listed if r["service_request_id"] == other] == [
+        (None, STATE_NOTES["cancelled"])]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_bad_api_key_on_a_get_is_403_not_the_public_answer(base, fmt):
+    for path in ("requests", "servicerequestupdates"):
+        response = requests.get(f"{base}/{path}.{fmt}", params={"api_key": "not-a-token"})
+        assert "api_key" in assert_error_list(response, 403, fmt)
+
+
+def test_a_post_takes_its_api_key_from_the_body_never_the_url(base, api_key, inside, city_sessions):
+    with city_sessions() as session:
+        before = session.scalar(select(func.count()).select_from(Case))
+    lat, lon = inside
+    fields = {"service_code": "CA-01-03", "lat": lat, "long": lon, "description": "路面脏污"}
+    in_url = requests.post(f"{base}/requests.json", params={"api_key": api_key}, data=fields)
+    assert "POST body" in assert_error_list(in_url, 403)
+    both = requests.post(f"{base}/requests.json", params={"api_key": api_key}, data=fields | {"api_key": api_key})
+    assert_error_list(both, 403)
+    with city_sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == before
+
+
+@pytest.mark.parametrize("field", ["description", "address_string", "first_name", "service_code"])
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x0b"])
+def test_a_post_with_control_characters_is_400_naming_the_field(base, api_key, inside, city_sessions, field,
+                                                                character):
+    with city_sessions() as session:
+        before = session.scalar(select(func.count()).select_from(Case))
+    description = assert_error_list(report(base, api_key, inside, **{field: f"a{character}b"}), 400)
+    assert description.startswith(f"{field}:") and "control characters" in description
+    with city_sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == before
+
+
+def test_tabs_and_line_breaks_are_welcome_in_a_post(base, api_key, inside):
+    response = report(base, api_key, inside, description="line one\r\nline two\tand a tab")
+    assert response.status_code == 200, response.text
+
+
+def test_a_street_key_posts_only_inside_its_street(base, city_sessions):
+    street1 = key_of(city_sessions, "street1")
+    lat, lon = point_in(city_sessions, "street2")
+    fields = {"api_key": street1, "service_code": "CA-01-03", "description": "路面脏污"}
+    assert "outside your scope" in assert_error_list(post(base, **fields, lat=lat, long=lon), 400)
+    assert "without a location" in assert_error_list(post(base, **fields, address_string="人民路 12 号"), 400)
+    lat, lon = point_in(city_sessions, "street1")
+    assert post(base, **fields, lat=lat, long=lon).status_code == 200
+
+
+def test_discovery_never_echoes_the_host_header(base):
+    for fmt in ("json", "xml"):
+        response = requests.get(f"{base}/discovery.{fmt}", headers={"Host": "evil.example"})
+        assert response.status_code == 200
+        contact = response.json()["contact"] if fmt == "json" else xml(response).findtext("contact")
+        assert "evil" not in contact
+
+
+def test_discovery_names_the_configured_public_url(city_url):
+    from dashboard.app import create_app
+
+    centre = create_app(Config(database_url=city_url, demo=True, simulator=False, secret_key="test-secret",
+                               public_url="https://grid.example.gov.cn"))
+    try:
+        body = centre.server.test_client().get("/open311/v2/discovery.json", headers={"Host": "evil.example"}).json
+    finally:
+        centre.engine.dispose()
+    assert [e["url"] for e in body["endpoints"]] == ["https://grid.example.gov.cn/open311/v2"]
+    assert "evil" not in str(body) and "https://grid.example.gov.cn" in body["contact"]

@@ -2,10 +2,13 @@
 
 Services are the minor categories; a service request is a case, known by its
 case number (the numeric id is accepted on lookup too). GET endpoints are
-public (the GeoReport convention, see dashboard.auth); POST requests needs an
-`api_key`, which is an API token (backend.accounts.tokens) and acts as its user.
-Every input is checked here, at the edge: a bad one gets the spec's error
-list with 400, 403 or 404, never a 500.
+public (the GeoReport convention, see dashboard.auth) and show the public
+what a resident may see (README "Open311"): no staff note, free text only
+from public channels and masked (backend.open311.privacy). An `api_key` (an
+API token, backend.accounts.tokens, acting as its user) shows the cases of
+its user's scope as the centre sees them; POST requests needs one, in the
+body. Every input is checked here, at the edge: a bad one gets the spec's
+error list with 400, 403 or 404, never a 500.
 """
 from __future__ import annotations
 
@@ -21,10 +24,13 @@ from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
 from dashboard import context
 from backend.cases.intake import ReportIn
-from backend.models import (OPEN_STATES, Case, CaseEvent, Category, Department, User, case_id_from_number,
-                            case_number)
+from backend.geo.scope import Scope
+from backend.models import (OPEN_STATES, PLACEMENT_COLUMNS, Case, CaseEvent, Category, Department, User,
+                            case_id_from_number, case_number)
 from backend.platform.schemas import MAX_ID  # larger numbers cannot name a case
 from backend.open311.formats import CONTENT_TYPES, Body, render, w3c
+from backend.open311.privacy import PUBLIC_CHANNELS, mask_personal_data
+from backend.platform.text import has_control_characters
 from backend.platform.i18n import Translator
 from backend.accounts.tokens import user_for_token
 
@@ -55,6 +61,15 @@ def _take_format(_endpoint: str | None, values: dict | None) -> None:
     if fmt not in CONTENT_TYPES:
         raise NotFound(f"format {fmt!r} is not served; use .json or .xml")
     g.open311_format = fmt
+
+
+@blueprint.before_request
+def _refuse_control_characters() -> None:
+    """As the REST API does: PostgreSQL text cannot hold NUL, and no parameter has a use for C0 controls."""
+    for name, values in [*request.values.lists(), *(request.view_args or {}).items()]:
+        if has_control_characters(values):
+            raise BadRequest(f"{name[:40]}: text may not contain NUL or other control characters "
+                             "(tab and line breaks are fine)")
 
 
 @blueprint.errorhandler(HTTPException)
@@ -166,10 +181,12 @@ def _minor_category(session: Session, code: str | None) -> Category | None:
 
 @blueprint.get("/discovery.<fmt>")
 def discovery() -> Response:
-    url = request.url_root.rstrip("/") + blueprint.url_prefix
+    # The configured address, not the Host header: a forged Host must not reach the answer (or a cache of it).
+    public_url = context.config().public_url
+    url = (public_url or request.url_root).rstrip("/") + blueprint.url_prefix
     return _respond({
         "changeset": CHANGESET,
-        "contact": f"Grid Command Centre, {request.host}",
+        "contact": f"Grid Command Centre, {public_url}" if public_url else "Grid Command Centre",
         "key_service": "Ask the command centre's administrator for an api_key "
                        "(python -m dashboard create-token USER --name SYSTEM).",
         "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": CHANGESET,
@@ -201,14 +218,32 @@ def _status(state: str) -> str:
     return "open" if state in OPEN_STATES else "closed"
 
 
-def _cancel_reasons(session: Session, cases: list[Case]) -> dict[int, str]:
-    """status_notes of the cancelled cases among these: the case each was merged into, or the centre's reason."""
+@dataclass(frozen=True)
+class Reader:
+    """Who reads: the public (no scope), or an api_key's user, who sees the cases of their scope as staff do."""
+
+    scope: Scope | None = None
+
+    def is_staff_for(self, case: Case) -> bool:
+        return self.scope is not None and self.scope.covers({c: getattr(case, c) for c in PLACEMENT_COLUMNS})
+
+
+def _reader(session: Session) -> Reader:
+    """GET's reader: public without an api_key (in the query string, as GeoReport v2 has it), 403 for a bad one."""
+    if _arg("api_key") is None:
+        return Reader()
+    return Reader(Scope.of_user(session, _authorised(session)))
+
+
+def _cancel_reasons(session: Session, cases: list[Case], reader: Reader) -> dict[int, str]:
+    """status_notes of the cancelled cases among these: the case each was merged into, or (to staff in scope
+    only: it is a staff note) the centre's reason."""
     cancelled = [case for case in cases if case.state == "cancelled"]
     if not cancelled:
         return {}
     reasons = session.execute(select(CaseEvent.case_id, CaseEvent.note).where(
-        CaseEvent.case_id.in_([case.id for case in cancelled]), CaseEvent.action == "cancel",
-        CaseEvent.note.is_not(None)))
+        CaseEvent.case_id.in_([case.id for case in cancelled if reader.is_staff_for(case)]),
+        CaseEvent.action == "cancel", CaseEvent.note.is_not(None)))
     notes = {case_id: f"cancelled: {reason}" for case_id, reason in reasons}
     targets = {case.merged_into_id for case in cancelled if case.merged_into_id}
     numbers = {target: case_number(created, target)
@@ -218,17 +253,35 @@ def _cancel_reasons(session: Session, cases: list[Case]) -> dict[int, str]:
     return notes
 
 
+def _place(case: Case, _: Translator) -> str | None:
+    """The case's community and unit grid by name: where it is, without anyone's words."""
+    names = context.locator().names
+    if case.grid_id is None:
+        return None
+    return f"{_.name(names[case.community_id])} / {_.name(names[case.grid_id])}"
+
+
+def _free_text(case: Case, reader: Reader, _: Translator) -> tuple[str | None, str | None]:
+    """(description, address) as this reader may see them (README "Open311")."""
+    if reader.is_staff_for(case):
+        return case.description, case.address
+    if case.channel in PUBLIC_CHANNELS:
+        return mask_personal_data(case.description), mask_personal_data(case.address)
+    return None, _place(case, _)
+
+
 def _request(case: Case, category: Category, department: Department | None, reasons: dict[int, str],
-             _: Translator) -> dict:
+             reader: Reader, _: Translator) -> dict:
     # Deliberately no reporter name, phone or email: they stay inside the command centre.
+    description, address = _free_text(case, reader, _)
     return {"service_request_id": case.number, "status": _status(case.state),
             "status_notes": reasons.get(case.id, STATE_NOTES[case.state]),
             "service_name": _.name(category), "service_code": category.code,
-            "description": case.description,
+            "description": description,
             "agency_responsible": _.name(department) if department else _("Grid Command Centre"),
             "service_notice": _service_notice(category, _),
             "requested_datetime": w3c(case.created_at), "updated_datetime": w3c(case.updated_at),
-            "expected_datetime": w3c(case.deadline), "address": case.address, "address_id": None, "zipcode": None,
+            "expected_datetime": w3c(case.deadline), "address": address, "address_id": None, "zipcode": None,
             "lat": case.lat, "long": case.lon, "media_url": None}
 
 
@@ -243,9 +296,10 @@ def _requests(session: Session, conditions: list, keys: list[RequestKey] | None 
     if keys:
         wanted = {key.case_id: key for key in keys}
         rows = [row for row in rows if wanted[row[0].id].matches(row[0])]
-    reasons = _cancel_reasons(session, [case for case, _category, _department in rows])
+    reader = _reader(session)
+    reasons = _cancel_reasons(session, [case for case, _category, _department in rows], reader)
     _ = _translator()
-    return [_request(case, category, department, reasons, _) for case, category, department in rows]
+    return [_request(case, category, department, reasons, reader, _) for case, category, department in rows]
 
 
 def _filters() -> tuple[list, list[RequestKey]]:
@@ -292,22 +346,34 @@ def token_lookup(token: str) -> Response:
 
 @blueprint.get("/servicerequestupdates.<fmt>")
 def service_request_updates() -> Response:
-    """mySociety's extension: each history entry of a case is an update, newest first, at most 1,000."""
+    """mySociety's extension: each history entry of a case is an update, newest first, at most 1,000.
+    Its description is the state's public text; staff in scope read the entry's note instead."""
     start, end = _window(context.now())
     with context.session() as session:
-        rows = session.execute(select(CaseEvent, Case.created_at)
+        reader = _reader(session)
+        rows = session.execute(select(CaseEvent, Case)
                                .join(Case, Case.id == CaseEvent.case_id)
                                .where(CaseEvent.at.between(start, end))
                                .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
                                .limit(MAX_RESULTS)).all()
-    return _respond([{"update_id": str(event.id), "service_request_id": case_number(created, event.case_id),
-                      "status": _status(event.to_state), "external_status_code": event.action,
-                      "updated_datetime": w3c(event.at), "description": event.note, "media_url": None}
-                     for event, created in rows], "service_requests_updates")
+        return _respond([{"update_id": str(event.id), "service_request_id": case.number,
+                          "status": _status(event.to_state), "external_status_code": event.action,
+                          "updated_datetime": w3c(event.at), "description": _update_text(event, case, reader),
+                          "media_url": None}
+                         for event, case in rows], "service_requests_updates")
+
+
+def _update_text(event: CaseEvent, case: Case, reader: Reader) -> str:
+    """The public text of the state the entry led to; to staff in scope, the entry's note when it has one."""
+    return event.note if event.note and reader.is_staff_for(case) else STATE_NOTES[event.to_state]
 
 
 def _authorised(session: Session) -> User:
-    user = user_for_token(session, _arg("api_key") or "")
+    """The api_key's user. A POST must carry it in its body: a URL's query string ends up in logs and histories."""
+    if request.method == "POST" and "api_key" in request.args:
+        raise Forbidden("api_key: send it in the POST body, never in the URL")
+    key = request.form.get("api_key", "") if request.method == "POST" else request.args.get("api_key", "")
+    user = user_for_token(session, key.strip())
     if user is None:
         raise Forbidden("api_key: missing or invalid; ask the command centre for one")
     return user
