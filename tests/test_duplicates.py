@@ -8,9 +8,10 @@ import shapely
 from sqlalchemy import select, update
 
 from backend.platform.config import Config
-from backend.cases.duplicates import CELLS_PER_QUERY, METRES_PER_DEGREE_LAT
+from backend.cases.duplicates import CELLS_PER_QUERY, METRES_PER_DEGREE_LAT, DuplicateFinder
 from backend.cases.intake import ReportIn, submit_reports
 from backend.geo.locator import GridLocator
+from backend.geo.scope import Scope
 from backend.models import Case, Category, Grid
 from tests.conftest import NOW
 
@@ -83,3 +84,19 @@ def test_a_closed_case_or_one_of_another_category_is_no_duplicate(sessions, city
     results = _submit(sessions, locator, [_report(category, lon + EAST_45_M, lat),
                                           _report(category, lon2 + EAST_45_M, lat2)])
     assert [r.duplicate_of for r in results] == [None, None]
+
+
+def test_only_cases_in_the_submitters_scope_are_candidates(sessions, city):
+    locator, category, _, points = city
+    lon, lat = points[0]
+    [original] = _submit(sessions, locator, [_report(category, lon, lat)])
+    with sessions() as session:
+        case = session.get(Case, original.case_id)
+        own, other = (Scope.of_grid(grid) for grid in (
+            session.get(Grid, case.district_id),
+            session.scalar(select(Grid).where(Grid.level == 1, Grid.id != case.district_id))))
+        category_id = case.category_id
+        found = {name: DuplicateFinder(session, [(category_id, lon + EAST_45_M, lat)], NOW, CONFIG.duplicate_radius_m,
+                                       CONFIG.duplicate_window_hours, scope).nearest(category_id, lon + EAST_45_M, lat)
+                 for name, scope in (("own", own), ("other", other), ("system", None))}
+    assert found == {"own": case.id, "other": None, "system": case.id}

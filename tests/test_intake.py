@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from backend.cases.intake import IntakeError, ReportIn, submit_report
 from backend.geo.locator import GridLocator
-from backend.models import Case, CaseEvent, Category, Grid, Report, case_id_from_number
+from backend.models import Case, CaseEvent, Category, Grid, Report, User, case_id_from_number
 from backend.platform.config import Config
 from tests.conftest import NOW
 
@@ -155,3 +155,19 @@ def test_a_client_id_repeated_within_one_batch_opens_one_case(world):
         assert (first.status, again.status) == ("created", "already_applied")
         assert again.case_id == first.case_id
         assert _counts(session) == tuple(n + 1 for n in before)
+
+
+def test_a_users_report_must_lie_in_the_users_scope_and_the_systems_anywhere(world):
+    from backend.cases.intake import submit_reports
+
+    sessions, locator, unit, (lon, lat), category = world
+    with sessions() as session:
+        worker = session.scalar(select(User).where(User.username == "gridworker"))
+        assert worker.grid_id != unit.id
+        reports = [ReportIn(channel="handheld", description="x", category_code=category.code, lon=lon, lat=lat),
+                   ReportIn(channel="handheld", description="x", category_code=category.code, address="1 Road")]
+        before = _counts(session)
+        refused = submit_reports(session, reports, locator, NOW, CONFIG, submitted_by_id=worker.id)
+        assert [(r.status, r.error.field) for r in refused] == [("refused", "lon/lat")] * 2
+        assert _counts(session) == before
+        assert [r.status for r in submit_reports(session, reports, locator, NOW, CONFIG)] == ["created"] * 2
