@@ -151,7 +151,8 @@ def remove_unattached(session: Session, config: Config, now: datetime) -> int | 
     is not deleted (the outer condition is checked again on the row as the delete finds it)."""
     if not one_at_a_time(session, CLEANUP_LOCK):
         return None
-    abandoned = (select(Attachment.id).where(Attachment.case_id.is_(None), Attachment.uploaded_at < now - UNATTACHED_FOR)
+    abandoned = (select(Attachment.id)
+                 .where(Attachment.case_id.is_(None), Attachment.uploaded_at < now - UNATTACHED_FOR)
                  .order_by(Attachment.uploaded_at).limit(CLEANUP_BATCH))
     names = session.scalars(delete(Attachment).where(Attachment.id.in_(abandoned), Attachment.case_id.is_(None))
                             .returning(Attachment.path).execution_options(synchronize_session=False)).all()
