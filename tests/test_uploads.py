@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
 import zlib
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image, ExifTags
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from backend.cases import uploads as photos
 from backend.models import Attachment, Case, User
@@ -127,6 +128,15 @@ def test_a_decompression_bomb_is_refused_over_http_with_422_and_nothing_is_store
     assert nothing_stored(uploads, city_sessions)
 
 
+def test_a_transparent_colour_stays_transparent():
+    image = Image.new("P", (4, 4), 1)
+    image.putpalette([0, 0, 0, 255, 0, 0] + [0, 0, 0] * 254)
+    out = io.BytesIO()
+    image.save(out, "PNG", transparency=1)
+    kept = Image.open(io.BytesIO(photos.reencode(out.getvalue()).data))
+    assert kept.info.get("transparency") == 1
+
+
 def test_the_longest_side_is_at_most_4096_pixels():
     kept = photos.reencode(encoded("PNG", (5000, 10)))
     assert Image.open(io.BytesIO(kept.data)).size == (4096, 8)
@@ -179,6 +189,37 @@ def test_the_quota_counts_the_users_local_day_only(city_sessions):
     with city_sessions() as session, pytest.raises(photos.QuotaExceeded) as exceeded:
         photos.check_quota(session, user, 2**20, now, config)
     assert exceeded.value.retry_after == 23.5 * 3600 + 1
+
+
+def _waiting_for_a_lock(sessions) -> bool:
+    with sessions() as session:
+        return bool(session.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")))
+
+
+def test_two_uploads_at_once_by_one_user_cannot_both_pass_the_quota(pg_city):
+    config, user, now = Config(upload_quota_mb=1), _user_id(pg_city, "gridworker"), datetime.now(timezone.utc)
+    half = 2**19 + 1  # two of them pass 1 MB
+    outcome = []
+
+    def second_upload():
+        with pg_city() as session:
+            try:
+                photos.check_quota(session, user, half, now, config)
+                outcome.append("passed")
+            except photos.QuotaExceeded:
+                outcome.append("refused")
+
+    with pg_city() as first:
+        photos.check_quota(first, user, half, now, config)
+        second = threading.Thread(target=second_upload)
+        second.start()
+        while second.is_alive() and not _waiting_for_a_lock(pg_city):
+            second.join(0.01)
+        first.add(Attachment(path="first.png", content_type="image/png", size=half, uploaded_by_id=user,
+                             uploaded_at=now))
+        first.commit()
+    second.join(30)
+    assert outcome == ["refused"]
 
 
 # -- the clean-up ---------------------------------------------------------------------------------------

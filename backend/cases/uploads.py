@@ -19,7 +19,7 @@ from io import BytesIO
 from pathlib import Path
 
 from PIL import Image, ImageOps
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.indicators.definitions import Day
@@ -43,6 +43,7 @@ UNATTACHED_FOR = timedelta(days=1)  # an upload not attached to a case by then w
 CLEANUP_SECONDS = 3600.0
 CLEANUP_BATCH = 1000  # uploads removed per transaction; the rest wait for the next round
 CLEANUP_LOCK = 0x0B50_1E7E  # an arbitrary, fixed key for pg_try_advisory_xact_lock
+QUOTA_LOCK = 0x0B50_0707  # with a user id, the key of that user's uploads in progress
 
 
 class PhotoRefused(ValueError):
@@ -87,11 +88,13 @@ def _decode(data: bytes) -> Image.Image:
 
 def reencode(data: bytes) -> Photo:
     """The photo upright, at most MAX_SIDE a side, encoded afresh without metadata; raises PhotoRefused."""
-    original = _decode(data)
-    kind = original.format
-    image = ImageOps.exif_transpose(original)  # a copy: the original's orientation tag no longer applies
+    image = _decode(data)
+    kind = image.format
+    ImageOps.exif_transpose(image, in_place=True)  # in place: a 40 Mpx image is not copied for nothing
     image.thumbnail((MAX_SIDE, MAX_SIDE))
-    image.info = {}  # Pillow writes some of what it read (a JPEG comment, a PNG's profile) unless told otherwise
+    # Pillow writes back some of what it read (a JPEG comment, a PNG's text) unless it is gone; a palette's
+    # transparent colour is part of the picture, not metadata.
+    image.info = {key: image.info[key] for key in ("transparency",) if key in image.info}
     out = BytesIO()
     image.save(out, kind, **({} if kind == "PNG" else {"quality": JPEG_QUALITY}))
     content_type, extension = FORMATS[kind]
@@ -132,8 +135,18 @@ def uploaded_on(session: Session, user_id: int, day: Day) -> int:
         Attachment.uploaded_by_id == user_id, day.clause(Attachment.uploaded_at)))
 
 
+def _one_upload_at_a_time(session: Session, user_id: int) -> None:
+    """Wait for the user's other uploads in progress to end (PostgreSQL; SQLite's writers already take turns):
+    without it, two uploads at once would each count the day without the other."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(CAST(:kind AS integer), CAST(:user_id AS integer))"),
+                        {"kind": QUOTA_LOCK, "user_id": user_id})
+
+
 def check_quota(session: Session, user_id: int, size: int, now: datetime, config: Config) -> None:
-    """Raise QuotaExceeded if `size` more bytes today would pass `config.upload_quota_mb` (a local day)."""
+    """Raise QuotaExceeded if `size` more bytes today would pass `config.upload_quota_mb` (a local day). The
+    session's transaction then holds the user's quota until it ends: add the upload in it."""
+    _one_upload_at_a_time(session, user_id)
     day = Day.of(now, config.timezone)
     used, limit = uploaded_on(session, user_id, day), int(config.upload_quota_mb * 2**20)
     if used + size > limit:
