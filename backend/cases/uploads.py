@@ -69,26 +69,17 @@ class Photo:
     extension: str
 
 
-def _decode(data: bytes) -> Image.Image:
-    try:
-        image = Image.open(BytesIO(data), formats=tuple(FORMATS))
-        if image.width * image.height > MAX_PIXELS:
-            raise TooManyPixels(f"file: the image has {image.width}×{image.height} pixels; "
-                                f"at most {MAX_PIXELS // 1_000_000} million are accepted")
-        image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise TooManyPixels(f"file: the image has more than {2 * MAX_PIXELS // 1_000_000} million pixels; "
-                            f"at most {MAX_PIXELS // 1_000_000} million are accepted") from None
-    except PhotoRefused:
-        raise
-    except Exception:  # a crafted file can make a decoder raise almost anything (OSError, SyntaxError, ...)
-        raise NotAnImage("file: not a complete JPEG, PNG or WebP image (judged by its content)") from None
+def _opened(data: bytes) -> Image.Image:
+    """The image's header read, refused if it has too many pixels to decode."""
+    image = Image.open(BytesIO(data), formats=tuple(FORMATS))
+    if image.width * image.height > MAX_PIXELS:
+        raise TooManyPixels(f"file: the image has {image.width}×{image.height} pixels; "
+                            f"at most {MAX_PIXELS // 1_000_000} million are accepted")
     return image
 
 
-def reencode(data: bytes) -> Photo:
-    """The photo upright, at most MAX_SIDE a side, encoded afresh without metadata; raises PhotoRefused."""
-    image = _decode(data)
+def _clean(image: Image.Image) -> bytes:
+    """The decoded image upright, at most MAX_SIDE a side, encoded afresh in its format without metadata."""
     kind = image.format
     ImageOps.exif_transpose(image, in_place=True)  # in place: a 40 Mpx image is not copied for nothing
     image.thumbnail((MAX_SIDE, MAX_SIDE))
@@ -97,8 +88,23 @@ def reencode(data: bytes) -> Photo:
     image.info = {key: image.info[key] for key in ("transparency",) if key in image.info}
     out = BytesIO()
     image.save(out, kind, **({} if kind == "PNG" else {"quality": JPEG_QUALITY}))
-    content_type, extension = FORMATS[kind]
-    return Photo(out.getvalue(), content_type, extension)
+    return out.getvalue()
+
+
+def reencode(data: bytes) -> Photo:
+    """The photo as it is kept (see the module's docstring); raises PhotoRefused."""
+    try:
+        image = _opened(data)
+        image.load()  # every pixel: a truncated or corrupt file fails here
+        content_type, extension = FORMATS[image.format]
+        return Photo(_clean(image), content_type, extension)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise TooManyPixels(f"file: the image has more than {2 * MAX_PIXELS // 1_000_000} million pixels; "
+                            f"at most {MAX_PIXELS // 1_000_000} million are accepted") from None
+    except PhotoRefused:
+        raise
+    except Exception:  # a crafted file can make a decoder raise almost anything (OSError, SyntaxError, ...)
+        raise NotAnImage("file: not a complete JPEG, PNG or WebP image (judged by its content)") from None
 
 
 def directory(config: Config) -> Path:
