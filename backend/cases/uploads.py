@@ -40,7 +40,8 @@ JPEG_QUALITY = 85  # WebP too: visually lossless for photos at about a third of 
 # Pillow's format -> (content type, file extension). Only these decoders ever see an upload.
 FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
 UNATTACHED_FOR = timedelta(days=1)  # an upload not attached to a case by then was abandoned
-CLEANUP_SECONDS = 3600.0
+# Ten minutes: the first round comes one period after a start, and a round with nothing to do is one indexed query.
+CLEANUP_SECONDS = 600.0
 CLEANUP_BATCH = 1000  # uploads removed per transaction; the rest wait for the next round
 CLEANUP_LOCK = 0x0B50_1E7E  # an arbitrary, fixed key for pg_try_advisory_xact_lock
 QUOTA_LOCK = 0x0B50_0707  # with a user id, the key of that user's uploads in progress
