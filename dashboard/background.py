@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from backend.cases.sweeper import Sweeper
+from backend.cases.uploads import UploadCleaner
 from backend.demo.simulator import Simulator
 
 
@@ -13,6 +14,7 @@ def start(centre) -> None:
     centre.locator  # build the grid index now (a second at Zhengzhou's size), not in the first report's request
     loops = [centre.relay.run, centre.follower.run, Sweeper(centre.sessions, centre.config).run, centre.jobs.run,
             centre.presence.run]
+    loops.append(UploadCleaner(centre.sessions, centre.config).run)
     if centre.config.simulator:
         simulator = Simulator(centre.sessions, centre.locator, centre.config)
         loops.append(simulator.run)

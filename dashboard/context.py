@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -54,7 +54,7 @@ def actor() -> Actor:
     """The signed-in user (session cookie or bearer token) as the workflow's actor."""
     user = current_user
     return Actor(name=user.display_name, role=user.role, scope=user.scope, user_id=user.id,
-                 person_id=user.person_id, department_id=user.department_id)
+                 person_id=user.person_id, department_id=user.department_id, address=request.remote_addr)
 
 
 def now() -> datetime:

@@ -9,7 +9,7 @@ from backend.platform.i18n import Translator
 
 CENTRE = {"register_cases", "dispatch", "verify", "escalate", "take_hotline_calls", "view_wall"}
 EXPECTED = {
-    "admin": CENTRE | {"handle", "supervise"},
+    "admin": CENTRE | {"handle", "supervise", "read_audit"},
     "leader": {"supervise", "view_wall"},
     "duty_officer": CENTRE,
     "dispatcher": CENTRE,
@@ -34,6 +34,10 @@ def test_an_unknown_role_may_do_nothing():
 def test_only_the_centre_and_admin_take_hotline_calls_and_every_user_sees_the_wall():
     assert holders("take_hotline_calls") == {"admin", "duty_officer", "dispatcher"}
     assert holders("view_wall") == set(ROLES)
+
+
+def test_only_administrators_read_the_audit_log():
+    assert holders("read_audit") == {"admin"}
 
 
 def test_only_handlers_are_held_to_the_cases_assigned_to_them():

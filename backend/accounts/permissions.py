@@ -17,7 +17,7 @@ _CENTRE = frozenset({"register_cases", "dispatch", "verify", "escalate", "take_h
 _HANDLER = frozenset({"handle", "escalate", "view_wall"})
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    "admin": _CENTRE | {"handle", "supervise"},
+    "admin": _CENTRE | {"handle", "supervise", "read_audit"},
     "leader": frozenset({"supervise", "view_wall"}),
     "duty_officer": _CENTRE,
     "dispatcher": _CENTRE,

@@ -25,7 +25,7 @@ class ErrorOut(Model):
     model_config = ConfigDict(extra="allow")
 
     code: str = Field(description="unauthenticated, invalid, not_found, forbidden, not_allowed, conflict, "
-                                  "too_large, unsupported_media_type, internal")
+                                  "too_large, unsupported_media_type, too_many_pixels, quota_exceeded, internal")
     message: str
     errors: list[FieldError] | None = Field(default=None, description="invalid: every field at fault")
     field: str | None = None

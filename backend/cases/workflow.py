@@ -74,6 +74,7 @@ class Actor:
     user_id: int | None = None
     person_id: int | None = None
     department_id: int | None = None
+    address: str | None = None  # where the request came from, for the audit log
 
 
 class Params(BaseModel):
