@@ -19,7 +19,7 @@ from backend.platform.migrate import upgrade
 from backend.demo.seed import seed_city
 from backend.accounts.tokens import issue_token
 from tests.conftest import NOW
-from tests.test_api import CATEGORY, uploads, world  # noqa: F401, F811  (fixtures)
+from tests.test_api import CATEGORY, uploads, world  # noqa: F401  (fixtures)
 
 # The stateful phase: scenarios of linked calls (a report, then its case's detail and actions, ...), at most
 # STEPS calls each: about 400 requests, some 15 s per database.
@@ -130,7 +130,8 @@ def test_the_document_links_a_created_case_to_its_detail_and_actions_and_a_list_
 
 
 @pytest.mark.usefixtures("uploads")
-def test_linked_scenarios_never_get_a_server_error_and_reach_the_cases_they_create(live_server, bearer, world):
+def test_linked_scenarios_never_get_a_server_error_and_reach_the_cases_they_create(live_server, bearer,
+                                                                                   world):  # noqa: F811
     schema = schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json", headers=bearer)
     schema.config.phases.stateful.inference.algorithms = []  # only the document's own links
 
