@@ -559,8 +559,9 @@ def _connect(m: Matrix, role: str, pushed: Pushed) -> None:
 def _pushes(m: Matrix, role: str, pushed: Pushed) -> None:
     """A case's events reach its own street's connections, never another street's; presence lists likewise."""
     for side in SIDES:
-        cases = {event["case_id"] for event in _events(pushed, (role, side))}
-        assert cases == {pushed.case_a if side == "in" else pushed.case_b}
+        events = _events(pushed, (role, side))
+        assert (pushed.case_a if side == "in" else pushed.case_b) in {event["case_id"] for event in events}
+        assert {event["district_id"] for event in events} == {m.street(side).id}
         seen = {person["name"] for msg in pushed.received[role, side] if msg["name"] == "presence"
                 for person in msg["args"][0]}
         assert all(name.endswith(f".{side}") for name in seen), seen
