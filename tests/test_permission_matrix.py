@@ -465,6 +465,39 @@ def test_intake_stays_in_scope(matrix, channel, role):
     assert _cases_by(matrix, role, "out", matrix.a) == 0
 
 
+def _across_the_border(m: Matrix) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Two points some 40 m apart on either side of the border of streets A and B, each in a unit grid."""
+    with m.db() as session:
+        a, b = (shapely.from_geojson(session.get(Grid, street.id).geometry) for street in (m.a, m.b))
+    border = a.boundary.intersection(b.boundary)
+    step = 0.0002  # about 20 m
+    for fraction in (0.5, 0.3, 0.7, 0.1, 0.9):
+        middle = shapely.line_interpolate_point(border, fraction, normalized=True)
+        sides = {}
+        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            point = (middle.x + dx * step, middle.y + dy * step)
+            grid = m.centre.locator.locate(*point)
+            for street in (m.a, m.b):
+                if grid in street.grids:
+                    sides.setdefault(street.id, point)
+        if len(sides) == 2:
+            return sides[m.a.id], sides[m.b.id]
+    raise AssertionError("no pair of points across the border of streets A and B")
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11 item 2: a duplicate hint names another scope's open case")
+def test_a_duplicate_hint_never_names_another_streets_case(matrix):
+    """A report in one's own street, 40 m from an open case across the border, is not told that case's number."""
+    inside_a, inside_b = _across_the_border(matrix)
+    first = matrix.post("dispatcher", "in", "/reports", _report_body(matrix, matrix.a) | dict(
+        zip(("lon", "lat"), inside_a)))
+    assert first.status_code == 201 and first.json["grid"]["id"] in matrix.a.grids
+    near = matrix.post("dispatcher", "out", "/reports", _report_body(matrix, matrix.b) | dict(
+        zip(("lon", "lat"), inside_b)))
+    assert near.status_code == 201 and near.json["grid"]["id"] in matrix.b.grids
+    assert near.json["duplicate_of"] != first.json["number"]
+
+
 # -- proposals: after an escalation to the city and a return, a street's case names city staff (issue 11 item 3) --
 
 PROPOSALS_LEAK = pytest.mark.xfail(strict=True, reason="issue 11 item 3: proposals and the default assignee "
