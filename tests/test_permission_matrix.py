@@ -830,3 +830,38 @@ def test_dash_callback(matrix, name, role):
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda screen: screen.name)
 def test_page_answers_only_roles_with_its_capability(matrix, screen, role):
     _page(matrix, screen, role)
+
+
+# -- no user at all ------------------------------------------------------------------------------------------------
+
+def _anonymous(m: Matrix):
+    client = m.centre.server.test_client()
+    client.environ_base.update(HTTP_ORIGIN=ORIGIN)
+    return client
+
+
+@pytest.mark.parametrize("ep", ENDPOINTS, ids=lambda ep: ep.operation_id)
+def test_an_anonymous_request_gets_401_from_every_rest_operation(matrix, ep):
+    path = "/api/v1" + ep.path.format(case_id=matrix.target, attachment_id=matrix.attachment)
+    answer = _anonymous(matrix).open(path, method=ep.method, data="{}", content_type="application/json")
+    assert answer.status_code == 401 and answer.json["code"] == "unauthenticated", answer.text
+
+
+def test_an_anonymous_request_gets_401_from_every_dash_callback_and_no_socket(matrix):
+    client, names = _anonymous(matrix), _callback_names(matrix)
+    for output in names:
+        answer = client.post("/_dash-update-component", data=json.dumps({"output": output, "inputs": []}),
+                             content_type="application/json")
+        assert answer.status_code == 401, output
+    socket = SocketIOTestClient(matrix.centre.server, matrix.centre.socketio, headers={"Origin": ORIGIN})
+    assert not socket.is_connected()
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11 item 1: public Open311 publishes staff notes")
+def test_public_open311_never_shows_a_staff_note(matrix):
+    case_id = _case_in(matrix, matrix.a, "collected")
+    _perform(_admin(matrix), case_id, "cancel", note="the caller 13800000000 is a known crank")
+    with matrix.db() as session:
+        number = session.get(Case, case_id).number
+    answer = _anonymous(matrix).get(f"/open311/v2/requests/{number}.json")
+    assert answer.status_code == 200 and "13800000000" not in answer.get_data(as_text=True)
