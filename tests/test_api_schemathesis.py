@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.stateful import Bundle, initialize
 from schemathesis.generation.stateful.state_machine import StepInput
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
                                                response_schema_conformance, status_code_conformance)
 
@@ -22,7 +23,8 @@ from tests.conftest import NOW
 from tests.test_api import CATEGORY, uploads, world  # noqa: F401  (fixtures)
 
 # The stateful phase: scenarios of linked calls (a report, then its case's detail and actions, ...), at most
-# STEPS calls each: about 400 requests, some 15 s per database.
+# STEPS calls each after the first three (a report, the case list, the grid tree): about 500 requests, some 15 s
+# per database. It finds a server error one link from a new report (its register); longer chains are rarer.
 SCENARIOS, STEPS = 40, 10
 # Examples per operation and generation mode: about 30 operations x (25 positive + 10 negative)
 # comes to about 1,000 requests (small input spaces run out earlier), some 25 s per database.
@@ -138,6 +140,7 @@ def test_linked_scenarios_never_get_a_server_error_and_reach_the_cases_they_crea
     base = schema.as_state_machine()
     assert schema.statistic.transitions.total >= 100  # every producer of a case id to every operation on a case
     sent: list[tuple[str, int]] = []
+    failures: list[str] = []
 
     class Scenarios(base):
         # Each scenario starts from what a user has: a case just reported, the case list and the grid tree
@@ -172,12 +175,23 @@ def test_linked_scenarios_never_get_a_server_error_and_reach_the_cases_they_crea
             sent.append((f"{case.operation.method.upper()} {case.operation.path}", response.status_code))
 
         def validate_response(self, response, case, **kwargs):
-            case.validate_response(response, checks=CHECKS, headers=bearer)
+            # Recorded, not raised: a scenario replayed against a server whose data has moved on would not take
+            # the same steps, and Hypothesis would report that instead of the failure.
+            try:
+                case.validate_response(response, checks=CHECKS, headers=bearer)
+            except (Failure, FailureGroup) as failure:
+                failures.append(f"{case.operation.label} -> {response.status_code}: {failure}")
+
+    # Scenarios start from the initial steps above and from requests without path parameters: an action on a
+    # random case id can only answer 404, and would take the steps linked calls need.
+    for name in base.root_rules:
+        if "case_id" in name:
+            setattr(Scenarios, name, None)
 
     Scenarios.run(settings=settings(max_examples=SCENARIOS, stateful_step_count=STEPS, derandomize=True,
                                     deadline=None, database=None, phases=[Phase.generate],
                                     suppress_health_check=list(HealthCheck)))
-    assert not [call for call in sent if call[1] >= 500]
+    assert not failures, "\n".join(failures[:10])
     # Reached through links: a case the scenario created (or listed) read back and acted on.
     assert ("GET /cases/{case_id}", 200) in sent
     assert any(label.startswith("POST /cases/{case_id}/actions/") and status in (200, 409) for label, status in sent)
