@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from backend.api.registry import ENDPOINTS, Endpoint, endpoint
-from backend.api.schemas import ErrorOut, OpenApiDocument
+from backend.api.schemas import BatchOut, ErrorOut, GridTree, OpenApiDocument, ReportCreated
+from backend.cases.schemas import AttachmentOut, CaseDetail, CasePage
 
 REF = "#/components/schemas/{model}"
 DESCRIPTION = """The command centre's REST API. JSON in and out; times are ISO 8601 in UTC (`Z`).
@@ -21,6 +22,19 @@ DESCRIPTION = """The command centre's REST API. JSON in and out; times are ISO 8
 * Errors are `{"code", "message", ...}`: 422 `invalid` names the field, 409 `not_allowed` lists what is
   `allowed`, 409 `conflict` says who changed the case and when.
 """
+
+
+# What an answer of each model gives the next request (OpenAPI links): a parameter name, path or query, and
+# where the answer holds its value (a JSON pointer). Every operation taking that parameter is linked from every
+# operation answering the model, so a new endpoint is linked by the models it uses, not by a line of its own.
+LINKS: dict[type[BaseModel], dict[str, str]] = {
+    ReportCreated: {"case_id": "/id"},
+    BatchOut: {"case_id": "/items/0/case_id"},
+    CaseDetail: {"case_id": "/id", "attachment_id": "/attachments/0/id"},
+    CasePage: {"case_id": "/items/0/id"},
+    AttachmentOut: {"attachment_id": "/id"},
+    GridTree: {"parent_id": "/children/0/id", "grid_id": "/children/0/id"},
+}
 
 
 def _model_uses(ep: Endpoint) -> list[tuple[type[BaseModel], str]]:
@@ -51,12 +65,37 @@ def _error(status: int, ref: dict) -> dict:
     return {"description": HTTPStatus(status).phrase, "content": {"application/json": {"schema": ref}}}
 
 
+def _parameter_places(ep: Endpoint) -> dict[str, str]:
+    """Each parameter of the operation and where it goes: `path` or `query`."""
+    return {name: where for model, where in ((ep.query, "query"), (ep.path_model, "path")) if model
+            for name in model.model_fields}
+
+
+def _links(ep: Endpoint) -> dict[str, dict]:
+    """The operations this one's answer leads to: those whose path parameters it all gives (at least one
+    parameter), each with the values taken from the answer."""
+    given = LINKS.get(ep.response, {})
+    links = {}
+    for target in ENDPOINTS:
+        places = _parameter_places(target)
+        taken = {name: pointer for name, pointer in given.items() if name in places}
+        if taken and {name for name, where in places.items() if where == "path"} <= set(taken):
+            links[target.operation_id] = {
+                "operationId": target.operation_id,
+                "parameters": {f"{places[name]}.{name}": f"$response.body#{pointer}" for name, pointer in taken.items()},
+                "description": f"{target.method} {target.path} with " + ", ".join(
+                    f"{name} from {pointer}" for name, pointer in taken.items()),
+            }
+    return links
+
+
 def _success(ep: Endpoint, refs: dict) -> dict:
     if ep.response is None:
         content = {kind: {"schema": {"type": "string", "format": "binary"}} for kind in ep.files}
     else:
         content = {"application/json": {"schema": refs[(ep.response, "serialization")]}}
-    return {"description": HTTPStatus(ep.status).phrase, "content": content}
+    links = _links(ep)
+    return {"description": HTTPStatus(ep.status).phrase, "content": content} | ({"links": links} if links else {})
 
 
 def _operation(ep: Endpoint, refs: dict, definitions: dict) -> dict:
