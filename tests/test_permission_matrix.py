@@ -314,6 +314,15 @@ def _download(m: Matrix, role: str) -> None:
     assert m.get(role, "out", f"/attachments/{m.attachment}").status_code == 404
 
 
+def _audit(path: str) -> Callable[[Matrix, str], None]:
+    """The audit log spans every grid: no street's user reads it, an administrator neither."""
+    def probe(m: Matrix, role: str) -> None:
+        for side in SIDES:
+            response = m.get(role, side, path)
+            assert response.status_code == 403 and response.json["code"] == "forbidden", response.text
+    return probe
+
+
 REST: dict[str, Callable] = {
     "list_cases": _list_cases,
     "my_tasks": _my_tasks,
@@ -330,6 +339,8 @@ REST: dict[str, Callable] = {
     "check_in": _check_in,
     "upload": _upload,
     "download": _download,
+    "read_audit": _audit("/audit"),
+    "export_audit": _audit("/audit.csv"),
 }
 
 
@@ -430,10 +441,7 @@ def test_action_parameters_never_name_another_streets_rows(matrix, action, name)
         assert session.get(Case, case_id).version == before
 
 
-# -- intake outside the scope: known leaks (issue 11 item 2), fixed in parallel -----------------------------------
-
-INTAKE_LEAK = pytest.mark.xfail(strict=True, reason="issue 11 item 2: intake ignores the reporter's scope")
-
+# -- intake outside the scope (issue 11 item 2) --------------------------------------------------------------------
 
 def _cases_by(m: Matrix, role: str, side: str, street: Street) -> int:
     """Cases in the street opened by reports of that user."""
@@ -453,8 +461,7 @@ def _report_outside(m: Matrix, role: str, channel: str):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("channel", [pytest.param(channel, marks=INTAKE_LEAK) for channel in (
-    "/reports", "/reports/emergency", "/reports/batch", "open311")])
+@pytest.mark.parametrize("channel", ["/reports", "/reports/emergency", "/reports/batch", "open311"])
 def test_intake_stays_in_scope(matrix, channel, role):
     """A report in another street is refused and opens no case there (no role here is city-wide)."""
     answer = _report_outside(matrix, role, channel)
@@ -485,7 +492,6 @@ def _across_the_border(m: Matrix) -> tuple[tuple[float, float], tuple[float, flo
     raise AssertionError("no pair of points across the border of streets A and B")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 item 2: a duplicate hint names another scope's open case")
 def test_a_duplicate_hint_never_names_another_streets_case(matrix):
     """A report in one's own street, 40 m from an open case across the border, is not told that case's number."""
     inside_a, inside_b = _across_the_border(matrix)
@@ -498,10 +504,7 @@ def test_a_duplicate_hint_never_names_another_streets_case(matrix):
     assert near.json["duplicate_of"] != first.json["number"]
 
 
-# -- proposals: after an escalation to the city and a return, a street's case names city staff (issue 11 item 3) --
-
-PROPOSALS_LEAK = pytest.mark.xfail(strict=True, reason="issue 11 item 3: proposals and the default assignee "
-                                                       "come from outside the actor's scope")
+# -- proposals: after an escalation to the city and a return, only the street's own staff (issue 11 item 3) --
 
 
 def _escalated_to_the_city(m: Matrix) -> int:
@@ -520,7 +523,6 @@ def _serving(m: Matrix, street: Street) -> set[int]:
         return set(session.scalars(select(person_grid.c.person_id).where(person_grid.c.grid_id.in_(street.grids))))
 
 
-@PROPOSALS_LEAK
 @pytest.mark.parametrize("role", ROLES)
 def test_proposals_name_only_staff_of_the_readers_scope(matrix, role):
     case_id = _escalated_to_the_city(matrix)
@@ -529,7 +531,6 @@ def test_proposals_name_only_staff_of_the_readers_scope(matrix, role):
     assert {p["person_id"] for p in detail.json["proposals"]} <= _serving(matrix, matrix.a)
 
 
-@PROPOSALS_LEAK
 @pytest.mark.parametrize("role", sorted(role for role in ROLES if may(role, "dispatch")))
 def test_dispatch_without_a_person_assigns_only_staff_of_the_actors_scope(matrix, role):
     case_id = _escalated_to_the_city(matrix)
@@ -857,7 +858,6 @@ def test_an_anonymous_request_gets_401_from_every_dash_callback_and_no_socket(ma
     assert not socket.is_connected()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 item 1: public Open311 publishes staff notes")
 def test_public_open311_never_shows_a_staff_note(matrix):
     case_id = _case_in(matrix, matrix.a, "collected")
     _perform(_admin(matrix), case_id, "cancel", note="the caller 13800000000 is a known crank")

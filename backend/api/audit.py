@@ -64,8 +64,10 @@ class AuditPage(Page):
 
 
 def _require_reader() -> None:
-    if not may(context.actor().role, "read_audit"):
-        raise ApiError(403, "forbidden", "the audit log is for administrators")
+    """The log spans every grid (sign-ins name no grid), so only a city-wide administrator reads it."""
+    actor = context.actor()
+    if not may(actor.role, "read_audit") or actor.scope.level != 0:
+        raise ApiError(403, "forbidden", "the audit log is for the city's administrators")
 
 
 def _clauses(where: AuditFilter) -> list[ColumnElement[bool]]:
