@@ -135,7 +135,7 @@ def select_grid(_clicks: Clicks, _crumbs: list[Clicks], click: MapClick | None):
         chosen = (click or {}).get("properties", {}).get("id")
     # Pattern-matched buttons also fire when the breadcrumb is redrawn, with no click.
     elif isinstance(trigger, dict) and ctx.triggered[0]["value"]:
-        chosen = trigger["grid"]
+        chosen = trigger.get("grid")
     else:
         chosen = None
     chosen = valid_grid_id(chosen)

@@ -153,16 +153,27 @@ def _bad_location(call: DashCall) -> str | None:
     return None
 
 
-def _output_ids(call: DashCall) -> dict[str, list[str] | None]:
-    """The components each wildcard output of the request names (None: not a list of them), by the output's id."""
+def _outputs(call: DashCall) -> list[tuple[str, Any]]:
+    """Each output the callback declares (its id) with what the request says of it."""
     names = call.output.strip(".").split("...") if call.output.startswith("..") else [call.output]
     specs = call.outputs if call.output.startswith("..") else [call.outputs]
-    found: dict[str, list[str] | None] = {}
-    for name, spec in zip(names, specs if isinstance(specs, list) else []):
-        pattern = name.rsplit(".", 1)[0]
+    return list(zip((name.rsplit(".", 1)[0] for name in names), specs if isinstance(specs, list) else []))
+
+
+def _bad_outputs(call: DashCall) -> str | None:
+    """Outputs naming components the callback does not declare (Dash fails on them, a 500)."""
+    outputs = _outputs(call)
+    expected = len(call.output.strip(".").split("...")) if call.output.startswith("..") else 1
+    if len(outputs) != expected:
+        return f"outputs: the callback has {expected}"
+    for pattern, spec in outputs:
         if pattern.startswith("{"):
-            found[pattern] = _ids(spec) if isinstance(spec, list) else None
-    return found
+            fits = isinstance(spec, list) and all(isinstance(o, dict) and _matches(pattern, o.get("id")) for o in spec)
+        else:
+            fits = isinstance(spec, dict) and spec.get("id") == pattern
+        if not fits:
+            return f"outputs: {pattern}: not the callback's"
+    return None
 
 
 def _ids(items: list) -> list[str]:
@@ -170,11 +181,19 @@ def _ids(items: list) -> list[str]:
                              else item, sort_keys=True, default=str) for item in items)
 
 
+def _matches(pattern: str, component_id: Any) -> bool:
+    """Whether a component id is one of a wildcard id's (`{"type": "x", "grid": ["ALL"]}`): the same keys, the
+    same fixed values (Dash fails on others, a 500)."""
+    wanted = json.loads(pattern)
+    return isinstance(component_id, dict) and component_id.keys() == wanted.keys() and all(
+        isinstance(part, list) or component_id[key] == part for key, part in wanted.items())
+
+
 def _not_as_declared(call: DashCall, declared: dict) -> str | None:
     """Values where the callback declares them: as many inputs and states; a list for a wildcard id (ALL), one
     value otherwise; and for a wildcard id the callback also writes to, the very components it writes (Dash's
     renderer resolves both against the same page)."""
-    outputs = _output_ids(call)
+    outputs = {pattern: _ids(spec) for pattern, spec in _outputs(call) if pattern.startswith("{")}
     for kind, sent, wanted in (("inputs", call.inputs, declared["inputs"]), ("state", call.state, declared["state"])):
         if len(sent) != len(wanted):
             return f"{kind}: the callback takes {len(wanted)}, not {len(sent)}"
@@ -182,6 +201,8 @@ def _not_as_declared(call: DashCall, declared: dict) -> str | None:
             pattern, where = dependency["id"], f"{kind}: {dependency['id']}.{dependency['property']}"
             if pattern.startswith("{") != isinstance(given, list):
                 return f"{where}: a list for a wildcard id, one value otherwise"
+            if pattern.startswith("{") and not all(_matches(pattern, item.id) for item in given):
+                return f"{where}: a component id of another kind"
             if pattern in outputs and _ids(given) != outputs[pattern]:
                 return f"{where}: not the components the callback writes to"
     return None
@@ -202,7 +223,7 @@ def _bad_callback_call(app: dash.Dash) -> Response | None:
     declared = app.callback_map.get(call.output, {})
     if "callback" not in declared:  # none, or one that runs in the browser
         return error_response(404, "not_found", "no callback on the server has this output")
-    problem = _not_as_declared(call, declared) or _bad_location(call)
+    problem = _bad_outputs(call) or _not_as_declared(call, declared) or _bad_location(call)
     return error_response(400, "invalid", problem) if problem else None
 
 

@@ -83,6 +83,32 @@ def test_every_callback_of_ours_checks_its_inputs(centre):
     assert len(ours) >= 8 and all(hasattr(spec["callback"].__wrapped__, "checks") for spec in ours.values())
 
 
+def crafted_ids(pattern: dict) -> list:
+    """Ids a crafted request may give a component of a wildcard pattern: keys missing, odd values."""
+    wildcard = next(key for key, part in pattern.items() if part == ["ALL"])
+    fixed = {key: part for key, part in pattern.items() if key != wildcard}
+    return [fixed, {}, *({**fixed, wildcard: value} for value in (2**63, "x", [1], None, {"a": 1}, True))]
+
+
+def test_no_crafted_component_id_of_a_wildcard_input_is_a_server_error(centre):
+    client, failures, tried = signed_in(centre, "dispatcher"), [], 0
+    for output, spec in server_callbacks(centre).items():
+        for kind in ("inputs", "state"):
+            for position, dependency in enumerate(spec[kind]):
+                if not dependency["id"].startswith("{"):
+                    continue
+                for crafted in crafted_ids(json.loads(dependency["id"])):
+                    request = body(output, spec)
+                    request[kind][position] = [{"id": crafted, "property": dependency["property"], "value": 1}]
+                    request["changedPropIds"] = [f"{json.dumps(crafted)}.{dependency['property']}"]
+                    if output.startswith(dependency["id"] + "."):  # it writes to the same components
+                        request["outputs"] = [{"id": crafted, "property": output.rsplit(".", 1)[1]}]
+                    tried += 1
+                    if problem := failure(post(client, request)):
+                        failures.append(f"{output} {dependency['id']}={crafted!r}: {problem}")
+    assert tried > 0 and failures == []
+
+
 @pytest.mark.parametrize("shape", [
     [], "x", 5, {}, {"output": 5}, {"output": "hotline.children"},
     {"output": "hotline.children", "outputs": {"id": "hotline", "property": "children"}, "inputs": 5},
@@ -99,7 +125,9 @@ def test_values_not_where_the_callback_declares_them_are_refused(centre):
     for output, spec in server_callbacks(centre).items():
         good = body(output, spec)
         for wrong in ({**good, "inputs": good["inputs"][:-1]}, {**good, "state": [*good["state"], good["inputs"][0]]},
-                      {**good, "inputs": [[i] if isinstance(i, dict) else i[0] for i in good["inputs"]]}):
+                      {**good, "inputs": [[i] if isinstance(i, dict) else i[0] for i in good["inputs"]]},
+                      {**good, "outputs": {"id": "not-its-output", "property": "children"}},
+                      {**good, "outputs": [{"id": {"type": "not-its-output"}, "property": "children"}]}):
             response = post(client, wrong)
             assert response.status_code == 400, (output, wrong, response.get_data(as_text=True))
 
