@@ -162,6 +162,14 @@ def test_a_sign_in_form_of_many_parts_is_refused(centre):
     assert response.status_code == 413
 
 
+def test_a_chunked_body_the_server_does_not_delimit_is_refused(centre):
+    """Without `wsgi.input_terminated` werkzeug would read such a body as empty: refused rather than misread."""
+    response = centre.server.test_client().post(
+        "/api/v1/reports", data="{}", content_type="application/json",
+        headers={"Authorization": f"Bearer {token(centre)}", "Transfer-Encoding": "chunked"})
+    assert response.status_code == 411 and response.get_json()["code"] == "length_required"
+
+
 def test_a_huge_callback_request_is_refused(centre):
     call = retry_call(centre) | {"padding": "x" * (20 * MB)}
     response = dash_post(signed_in(centre), call, Origin=OWN)
@@ -253,11 +261,12 @@ def session_cookie(base: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in http_session.cookies.items())
 
 
-@pytest.mark.parametrize("origin, accepted", [(FOREIGN, False), ("http://127.0.0.1:1", False), (None, True)])
+@pytest.mark.parametrize("origin, accepted", [(FOREIGN, False), ("http://127.0.0.1:1", False), ("own", True)],
+                         ids=["foreign", "another port", "own"])
 def test_a_live_connection_is_accepted_from_the_own_origin_only(live, origin, accepted):
     base, _ = live
     client = socketio.Client(reconnection=False)
-    headers = {"Cookie": session_cookie(base), "Origin": origin or base}
+    headers = {"Cookie": session_cookie(base), "Origin": base if origin == "own" else origin}
     try:
         client.connect(base, headers=headers, transports=["polling"], wait_timeout=10)
         connected = client.connected
@@ -266,3 +275,20 @@ def test_a_live_connection_is_accepted_from_the_own_origin_only(live, origin, ac
     finally:
         client.disconnect()
     assert connected is accepted
+
+
+def socket_handshake(client, origin: str, **headers) -> int:
+    """The status of engine.io's first request, which is where it checks the Origin."""
+    return client.get("/socket.io/?EIO=4&transport=polling", headers={"Origin": origin} | headers).status_code
+
+
+def test_behind_a_proxy_live_connections_are_accepted_from_the_forwarded_origin(make):
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "grid.example"}
+    assert socket_handshake(make(proxies=1).server.test_client(), "https://grid.example", **forwarded) == 200
+    assert socket_handshake(make(proxies=0).server.test_client(), "https://grid.example", **forwarded) == 400
+
+
+def test_with_a_public_url_live_connections_come_from_it_only(make):
+    client = make(public_url=PUBLIC).server.test_client()
+    assert socket_handshake(client, PUBLIC) == 200
+    assert socket_handshake(client, OWN) == 400
