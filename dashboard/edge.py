@@ -79,8 +79,8 @@ def _foreign_origin(config: Config) -> Response | None:
     if claimed is None:
         if not by_cookie:
             return None
-        return error_response(403, "origin_required", "a signed-in browser's change must name its origin (Origin or "
-                                               "Referer header); send it, or use a bearer token")
+        return error_response(403, "origin_required", "a signed-in browser's change must name its origin "
+                                                      "(Origin or Referer header); send it, or use a bearer token")
     if claimed != own_origin(config, request.environ):
         return error_response(403, "foreign_origin", f"requests from {claimed} may not act here")
     return None
@@ -176,9 +176,9 @@ def _bad_outputs(call: DashCall) -> str | None:
     return None
 
 
-def _ids(items: list) -> list[str]:
-    return sorted(json.dumps(item.id if isinstance(item, DashInput) else item.get("id") if isinstance(item, dict)
-                             else item, sort_keys=True, default=str) for item in items)
+def _ids(items: list[DashInput] | list[dict]) -> list[str]:
+    """The components named (inputs, or outputs already found to be `{"id", "property"}`), comparable."""
+    return sorted(json.dumps(item.id if isinstance(item, DashInput) else item["id"], sort_keys=True) for item in items)
 
 
 def _matches(pattern: str, component_id: Any) -> bool:
@@ -212,8 +212,8 @@ def _bad_callback_call(app: dash.Dash) -> Response | None:
     """Dash reads its body without looking: a body of another shape, or naming a callback that runs in the browser
     or not at all, would fail inside it (a 500). Each callback then checks its own values (callbacks/common.py)."""
     if request.mimetype != "application/json":
-        return error_response(415, "unsupported_media_type", "callback requests are JSON: send Content-Type: "
-                                                      "application/json")
+        return error_response(415, "unsupported_media_type",
+                              "callback requests are JSON: send Content-Type: application/json")
     try:
         call = DashCall.model_validate_json(request.get_data())
     except ValidationError as error:
