@@ -212,6 +212,40 @@ def test_a_chunked_body_over_the_limit_is_refused_not_truncated(live):
     assert status == 422 and "category_code" in answer["message"]  # read whole: the body's own fault is named
 
 
+@pytest.fixture
+def gunicorn_server(city_url):
+    """The production entry point (dashboard/wsgi.py) under gunicorn, on the small city; yields its base URL. The
+    socket is bound here and handed over, so requests wait for the worker rather than finding no server."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    env = os.environ | {"DATABASE_URL": city_url, "DEMO": "1", "SIMULATOR": "0", "SECRET_KEY": "test-secret"}
+    env.pop("REDIS_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "1",
+                                "--threads", "4", "--no-control-socket", "--bind", f"fd://{listener.fileno()}",
+                                "dashboard.wsgi:app"], env=env, pass_fds=[listener.fileno()],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        listener.close()
+
+
+def test_under_gunicorn_too_a_chunked_body_over_the_limit_is_refused(gunicorn_server, city_sessions):
+    with city_sessions() as session:
+        bearer = {"Authorization": f"Bearer {issue_token(session, 'dispatcher', 'pytest', NOW)}"}
+        session.commit()
+    status, answer = chunked_post(gunicorn_server, "/api/v1/reports", 5 * MB, bearer)
+    assert status == 413 and answer["code"] == "too_large"
+    status, answer = chunked_post(gunicorn_server, "/api/v1/reports", 1000, bearer)
+    assert status == 422 and "category_code" in answer["message"]
+
+
 # -- headers ---------------------------------------------------------------------------------------------
 
 
