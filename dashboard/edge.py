@@ -286,6 +286,26 @@ def _after(config: Config, app: dash.Dash):
     return secure
 
 
+SOCKET_PATH = "/socket.io/"
+SOCKET_HEADERS = {**HEADERS, "Content-Security-Policy": NOT_A_PAGE_POLICY, "Cache-Control": "no-store"}
+
+
+def _socket_answers_secured(wsgi_app):
+    """engine.io answers its own path before Flask sees the request: its answers get the same headers here."""
+    def secured(environ, start_response):
+        if not environ.get("PATH_INFO", "").startswith(SOCKET_PATH):
+            return wsgi_app(environ, start_response)
+
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            extra = [(name, value) for name, value in SOCKET_HEADERS.items() if name.lower() not in present]
+            return start_response(status, [*headers, *extra], exc_info)
+
+        return wsgi_app(environ, start)
+
+    return secured
+
+
 def _unknown_resource(_error: DependencyException) -> Response:
     """A `/_dash-component-suites/` path naming no file Dash serves (Dash's own message lists them all)."""
     return Response("Not found", status=404, mimetype="text/plain")
@@ -296,6 +316,7 @@ def install(server: Flask, app: dash.Dash, config: Config) -> None:
     server.request_class = EdgeRequest
     server.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FORM_MEMORY_BYTES,
                          MAX_FORM_PARTS=MAX_FORM_PARTS)
+    server.wsgi_app = _socket_answers_secured(server.wsgi_app)  # Socket.IO's middleware, wrapped
     if config.proxies:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=config.proxies, x_proto=config.proxies,
                                    x_host=config.proxies)

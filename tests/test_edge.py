@@ -271,6 +271,13 @@ def test_every_answer_carries_the_security_headers(centre):
     assert "no-store" not in answers["asset"].headers.get("Cache-Control", "")
 
 
+def test_live_connection_answers_carry_them_too(centre):
+    response = centre.server.test_client().get("/socket.io/?EIO=4&transport=polling")
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY" and policy(response)["default-src"] == "'none'"
+
+
 def test_a_pages_policy_runs_only_the_products_scripts(centre):
     page = policy(signed_in(centre).get("/wall"))
     scripts = page["script-src"].split()
