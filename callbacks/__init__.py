@@ -1,11 +1,13 @@
 """Dash callbacks, one module per screen; thin: read inputs, call a backend service, shape the output."""
 from callbacks import errors, hotline, shell, wall
+from callbacks.common import Checked
 
 __all__ = ["errors", "hotline", "register", "shell", "wall"]
 
 
 def register(app, screens) -> None:
-    """The shell's callbacks, then each screen's (dashboard/screens.py)."""
+    """The shell's callbacks, then each screen's (dashboard/screens.py); each checks what it is sent."""
+    app = Checked(app)
     shell.register(app)
     for screen in screens:
         screen.register(app)

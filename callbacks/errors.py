@@ -2,6 +2,7 @@
 
 While the database cannot be reached, the shell's notice says so and its timer retries every few seconds
 (callbacks/shell.py, `retry`); when the database answers, the notice goes and the screens read themselves afresh.
+A refused request (an HTTP error: values a callback does not take, callbacks/common.py) is answered as such, a 4xx.
 Any other error is logged with its traceback and shown as a generic notice; the screen keeps what it showed, and
 reads itself afresh at the next retry. The notices are in the shell already, in the user's language
 (layouts/shell.py, `notices`): an error only shows one.
@@ -13,6 +14,9 @@ import logging
 from dash import ctx, set_props
 from flask import Response, jsonify, request
 from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from backend.api.errors import error_response
 
 log = logging.getLogger(__name__)
 DATABASE, OTHER = "shell-notice-database", "shell-notice-error"
@@ -29,6 +33,8 @@ def reason(error: OperationalError) -> str:
 
 
 def on_error(error: Exception) -> None:
+    if isinstance(error, HTTPException):
+        raise error
     if isinstance(error, OperationalError):
         log.error("database unavailable in a callback triggered by %s: %s", ctx.triggered_id, reason(error))
         notice = DATABASE
@@ -48,3 +54,8 @@ def database_unavailable(error: OperationalError) -> Response:
     response = Response("The database cannot be reached; try again in a moment.", status=503, mimetype="text/plain")
     response.headers["Retry-After"] = "5"
     return response
+
+
+def refused(error: HTTPException) -> Response:
+    """A callback request refused before its callback ran: JSON, as the API's refusals."""
+    return error_response(error.code, "invalid", error.description)

@@ -3,19 +3,21 @@ from __future__ import annotations
 
 import uuid
 from html import escape
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from dash import ALL, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
+from typing_extensions import TypedDict
 
 from backend.accounts.permissions import may
 from backend.geo.grids import OutOfScope, bounds, children_geojson, feature, scoped_grid
 from backend.cases.intake import ReportIn
 from backend.models import Case, Category, Grid
-from callbacks.common import centre, now, session, user
+from callbacks.common import Clicks, LatLng, Number, centre, now, session, user
 from layouts import hotline as view
 from layouts.widgets import EMPTY_MAP
 
@@ -30,6 +32,21 @@ FORM_FIELDS = {"reporter_phone": "phone", "reporter_name": "name", "description"
 # Where the point shows: kept for the submit, marker, located grids drawn, grid name (or warning) under the map.
 POINT_OUTPUTS = (("hotline-point", "data"), ("hotline-marker", "children"), ("hotline-picked", "data"),
                  ("hotline-location", "children"))
+
+
+class MapPoint(TypedDict):
+    """dash-leaflet's clickData of the map: where it was clicked."""
+    latlng: LatLng
+
+
+class Point(TypedDict):
+    """The report's point as `pick` keeps it in hotline-point."""
+    lon: Number
+    lat: Number
+
+
+# The form's values in the order of FIELDS: text, or None for an empty field.
+FormValues = Annotated[list[str | None], Field(min_length=len(FIELDS), max_length=len(FIELDS))]
 
 
 def allowed() -> bool:
@@ -68,7 +85,7 @@ def scope_map(_, s) -> tuple[dict, list[list[float]]]:
     return collection, bounds(grid)
 
 
-def open_desk(_id, _recovered, shown):
+def open_desk(_id: Any, _recovered: Any, shown: Any):
     """The desk, when the page opens (and once the database answers again, if it could not be built then)."""
     _ = user().translator
     if not allowed() or shown:
@@ -102,7 +119,7 @@ def cleared_point(_) -> list:
     return [None, [], EMPTY_MAP, view.location_hint(_)]
 
 
-def pick(click):
+def pick(click: MapPoint | None):
     """A click on the map places the report's point and names its grid at once."""
     _ = user().translator
     if not allowed() or not click:
@@ -165,7 +182,7 @@ def save(_, report: ReportIn, values: dict[str, str]) -> tuple[dict | None, str 
         return receipt(_, s, s.get(Case, result.case_id), values), None
 
 
-def submit(_submits, values, point, token):
+def submit(_submits: list[Clicks], values: FormValues, point: Point | None, token: str | None):
     _ = user().translator
     if not allowed():
         raise PreventUpdate

@@ -8,11 +8,11 @@ from sqlalchemy import text
 from backend.platform.db import begin_writing
 from backend.platform.i18n import LANGUAGES
 from backend.models import User
-from callbacks.common import now, session, user
+from callbacks.common import Clicks, now, session, user
 from layouts.shell import highlight
 
 
-def switch_language(language):
+def switch_language(language: str | None):
     """Saves the user's language; the page then reloads itself at the same address (grid included)."""
     if language not in LANGUAGES or language == user().language:
         return no_update
@@ -23,7 +23,7 @@ def switch_language(language):
     return language
 
 
-def retry(_tick):
+def retry(_tick: Clicks):
     """Once the database answers again: the notice goes, and the screens read everything afresh."""
     with session() as s:
         s.execute(text("SELECT 1"))

@@ -4,10 +4,12 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from html import escape
+from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
+from typing_extensions import TypedDict
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from backend.cases.queries import latest_cases
@@ -19,12 +21,25 @@ from backend.models import Grid
 from backend.geo.scope import Scope
 from backend.indicators.definitions import DAILY, Day
 from backend.indicators.wall import wall_kpis
-from callbacks.common import centre, now, session, user
+from callbacks.common import Clicks, GridId, centre, now, session, user
 from layouts.wall import KPIS, kpi_class, state_labels, urgency_labels
 from layouts.widgets import MAP_COLOURS, MAX_LABELS
 
 # Cases this young are marked as new in the table.
 FRESH = timedelta(minutes=10)
+
+
+class MapClick(TypedDict, total=False):
+    """dash-leaflet's clickData of a grid polygon: the feature clicked (its id is checked where it is used)."""
+    properties: dict[str, Any]
+
+
+class Viewport(TypedDict, total=False):
+    bounds: Any  # compared, never read
+
+
+# What wall-grid holds (callbacks `follow_address`, `navigate`, `refresh`): a grid, or None for the user's own.
+ShownGrid = GridId | None
 
 
 def focus_grid(s, grid_id) -> Grid:
@@ -112,28 +127,28 @@ def trail(_, chain: list[Grid], current_id: int) -> list:
     return parts
 
 
-def select_grid(_clicks, _crumbs, click):
+def select_grid(_clicks: Clicks, _crumbs: list[Clicks], click: MapClick | None):
     """A polygon click selects that grid (a unit grid is highlighted); a breadcrumb goes back up. Either writes
     the address (a history entry, no reload), and the wall follows the address (`follow_address`)."""
     trigger = ctx.triggered_id
     if trigger == "wall-grids":
-        chosen = click["properties"].get("id") if click and "properties" in click else None
+        chosen = (click or {}).get("properties", {}).get("id")
     # Pattern-matched buttons also fire when the breadcrumb is redrawn, with no click.
     elif isinstance(trigger, dict) and ctx.triggered[0]["value"]:
-        chosen = trigger["grid"]
+        chosen = trigger.get("grid")
     else:
         chosen = None
     chosen = valid_grid_id(chosen)
     return f"?grid={chosen}" if chosen else no_update
 
 
-def follow_address(search, shown):
+def follow_address(search: str | None, shown: ShownGrid):
     """The grid the address names (after a click, or the browser's back and forward); None: the user's own."""
     requested = valid_grid_id(parse_qs((search or "").lstrip("?")).get("grid", [None])[0])
     return no_update if requested == shown else requested
 
 
-def navigate(grid_id, _reload, viewport):
+def navigate(grid_id: ShownGrid, _reload: Any, viewport: Viewport | None):
     """Breadcrumb to the grid, and the map onto the grid it draws: jumps there on page load, flies there
     on a drill-down, and stays put when a unit grid is picked (a second flight to the same bounds leaves
     Leaflet's SVG clipped). Read again with the rest of the wall (`live-reload`): a grid picked while the
@@ -150,7 +165,7 @@ def navigate(grid_id, _reload, viewport):
     return trail(_, chain, grid.id), {"bounds": frame, **move}
 
 
-def refresh(grid_id, _reload, _pushed_reload):
+def refresh(grid_id: ShownGrid, _reload: Any, _pushed_reload: Any):
     """Everything on the wall, read from the database: when the page opens, on a drill-down, and when the
     screen missed events the stream no longer holds. Between those, pushed events patch it in the browser
     (assets/live.js: `resume` and `receive` for the link; assets/wall.js: `applyEvents` for the wall)."""

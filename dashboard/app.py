@@ -23,7 +23,7 @@ from backend.events.bus import EventBus, make_bus
 from backend.events.relay import Relay
 from backend.cases.batcher import IntakeBatcher
 from backend.geo.locator import GridLocator
-from dashboard import context
+from dashboard import context, edge
 from dashboard.auth import init_auth
 from dashboard.screens import SCREENS, register_pages
 from dashboard.presence import Presence, make_register
@@ -113,6 +113,7 @@ def _dash(server: Flask, config: Config) -> dash.Dash:
 
     app.layout = shell_layout
     server.register_error_handler(OperationalError, callbacks.errors.database_unavailable)
+    server.register_error_handler(callbacks.common.BadInput, callbacks.errors.refused)
     callbacks.register(app, SCREENS)
     return app
 
@@ -133,7 +134,8 @@ def create_app(config: Config) -> CommandCentre:
     server.register_blueprint(open311.blueprint)
     app = _dash(server, config)
     socketio = SocketIO(server, message_queue=config.redis_url, channel=socketio_channel(config.redis_url),
-                        async_mode="threading", cors_allowed_origins=[])
+                        async_mode="threading", cors_allowed_origins=edge.allows_socket_origin(config))
+    edge.install(server, app, config)
     centre = CommandCentre(config=config, engine=engine, sessions=sessions, server=server, dash=app,
                            socketio=socketio)
     context.attach(server, centre)

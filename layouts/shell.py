@@ -12,6 +12,7 @@ import dash
 import dash_mantine_components as dmc
 from dash import dcc, html
 from dash_socketio import DashSocketIO
+from typing_extensions import TypedDict
 
 from backend.accounts.permissions import ROLES, holders, may, role_names
 from backend.platform.i18n import LANGUAGES, Translator
@@ -32,7 +33,13 @@ def navigation(_: Translator, user) -> html.Nav:
         for page in dash.page_registry.values() if "label" in page and may(user.role, page["capability"])])
 
 
-def highlight(pathname: str | None, links: list[dict]) -> list[str]:
+class NavLinkId(TypedDict):
+    """The id of a navigation link (`navigation`), as `highlight` receives it."""
+    type: str
+    path: str
+
+
+def highlight(pathname: str | None, links: list[NavLinkId]) -> list[str]:
     """The class of each navigation link: the one of the current path stands out."""
     return ["shell-nav-link" + (" shell-nav-link--current" if link["path"] == pathname else "") for link in links]
 

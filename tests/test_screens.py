@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
+
+import callbacks.wall
 
 from backend.accounts.permissions import ROLES, role_names
 from backend.demo.seed import DEMO_PASSWORD
+from backend.models import User
 from backend.platform.config import Config
 from backend.platform.db import make_engine, session_factory
 from backend.platform.i18n import Translator
@@ -27,7 +31,9 @@ def centre(city_url):
 
 
 def signed_in(centre, username: str):
+    """A test client signed in as `username`, naming the product's own page as a browser does (dashboard/edge.py)."""
     client = centre.server.test_client()
+    client.environ_base["HTTP_ORIGIN"] = "http://localhost"
     assert client.post("/login", data={"username": username, "password": DEMO_PASSWORD}).status_code == 302
     client.dependencies = client.get("/_dash-dependencies").get_json()  # read while the database is there
     return client
@@ -56,8 +62,9 @@ def call(client, output: str, inputs: dict[str, object], state: dict[str, object
     callback = next(d for d in client.dependencies if output in d["output"].strip(".").split("..."))
     values = {**inputs, **(state or {})}
 
-    def given(items):
-        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
+    def given(items):  # a wildcard id (ALL) matches a list of components: none here
+        return [[] if item["id"].startswith("{") else {**item, "value": values.get(f"{item['id']}.{item['property']}")}
+                for item in items]
 
     outputs = [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in callback["output"].strip(".").split("...")]
     # A callback with one output gets it alone, not in a list.
@@ -124,26 +131,42 @@ def test_a_database_gone_before_the_callback_runs_gives_the_same_notice(centre):
     assert side == {"shell-notice-database": {"hidden": False}, "shell-retry": {"disabled": False}}
 
 
-@pytest.mark.parametrize("grid", [2**63, -1, "x7", "1; drop table grid", [1], {"id": 1}, True])
-def test_a_crafted_grid_shows_the_users_own_grid(centre, grid):
-    client = signed_in(centre, "street1")
-    response = call(client, "wall-breadcrumb.children", {"wall-grid.data": grid}, {"wall-map.viewport": None})
+def crumbs(response) -> list[dict]:
     assert response.status_code == 200
-    crumbs = [c for c in components(response.get_json()["response"]) if "wall-crumb" in c["props"]["className"]]
-    assert len(crumbs) == 1 and "wall-crumb--current" in crumbs[0]["props"]["className"]
+    return [c for c in components(response.get_json()["response"]) if "wall-crumb" in c["props"]["className"]]
 
 
-@pytest.mark.parametrize("click", [{"properties": {"id": 2**63}}, {"properties": {"id": "x"}}, "x", None])
+@pytest.mark.parametrize("grid", [2**63, 2**31, -1, 0, "7", "1; drop table grid", [1], {"id": 1}, True, 1.5])
+def test_a_crafted_grid_is_refused(centre, grid):
+    response = call(signed_in(centre, "street1"), "wall-breadcrumb.children", {"wall-grid.data": grid},
+                    {"wall-map.viewport": None})
+    assert response.status_code == 400 and response.get_json()["message"].startswith("navigate: grid_id")
+
+
+def test_a_grid_outside_the_scope_or_naming_none_shows_the_users_own_grid(centre):
+    with centre.sessions() as s:
+        elsewhere = s.scalar(select(User.grid_id).where(User.username == "street2"))
+    client = signed_in(centre, "street1")
+    for grid in (elsewhere, 2**31 - 1):
+        shown = crumbs(call(client, "wall-breadcrumb.children", {"wall-grid.data": grid}, {"wall-map.viewport": None}))
+        assert len(shown) == 1 and "wall-crumb--current" in shown[0]["props"]["className"]
+
+
+@pytest.mark.parametrize("click", [{"properties": {"id": 2**63}}, {"properties": {"id": "x"}}, {"properties": 5},
+                                   "x", [1], None])
 def test_a_crafted_map_click_changes_nothing(centre, click):
     response = call(signed_in(centre, "dispatcher"), "wall-location.search", {"wall-grids.n_clicks": 1},
                     {"wall-grids.clickData": click})
-    assert response.status_code in (200, 204) and not (response.get_json(silent=True) or {}).get("response")
+    assert response.status_code in (200, 204, 400) and not (response.get_json(silent=True) or {}).get("response")
 
 
-def test_any_other_failure_shows_the_generic_notice_and_no_server_error(centre):
-    click = {"properties": 5}  # not the feature's properties: the callback fails on it
-    response = call(signed_in(centre, "dispatcher"), "wall-location.search", {"wall-grids.n_clicks": 1},
-                    {"wall-grids.clickData": click})
+def test_any_other_failure_shows_the_generic_notice_and_no_server_error(centre, monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(callbacks.wall, "breadcrumb", broken)
+    response = call(signed_in(centre, "street1"), "wall-breadcrumb.children", {"wall-grid.data": None},
+                    {"wall-map.viewport": None})
     assert notices(response) == {"shell-notice-error": {"hidden": False}, "shell-retry": {"disabled": False}}
 
 

@@ -65,10 +65,14 @@ def _out_of_scope(error: OutOfScope) -> Response:
     return error_response(404, "not_found", str(error))
 
 
+def too_large(_error: HTTPException | None = None) -> Response:
+    """413, naming the limit of this request's route."""
+    return error_response(413, "too_large", f"the request body exceeds the limit of {request.max_content_length} bytes")
+
+
 def _http_error(error: HTTPException) -> Response:
     if error.code == 413:
-        limit = request.max_content_length
-        return error_response(413, "too_large", f"the request body exceeds the limit of {limit} bytes")
+        return too_large()
     if error.code == 400:  # e.g. a malformed multipart body: a bad body, like any other
         return error_response(422, "invalid", f"body: {error.description}", errors=[
             {"field": "body", "message": error.description, "type": "malformed"}])

@@ -37,7 +37,7 @@ class Endpoint:
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     form: type[BaseModel] | None = None  # multipart/form-data
-    errors: tuple[int, ...] = ()  # statuses besides 401, 422 and 500 that the view may answer
+    errors: tuple[int, ...] = ()  # statuses besides 401, 422, 500 (and 415 with a body) that the view may answer
     files: tuple[str, ...] = ()  # media types of a file answer (when `response` is None)
     max_body: int = MAX_JSON_BYTES
     operation_id: str = ""
@@ -145,9 +145,13 @@ def _no_constant(name: str) -> None:
 
 
 def _json_body(model: type[BaseModel]) -> Any:
+    """The body as JSON. It must say it is (a browser's cross-site form can send text/plain, never JSON)."""
     raw = request.get_data()
     if not raw.strip():
         return {}
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", f"body: send JSON with Content-Type: application/json, "
+                                                      f"not {request.mimetype or 'none'}")
     try:
         value = json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant)
     except (ValueError, RecursionError) as error:

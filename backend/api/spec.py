@@ -100,7 +100,7 @@ def _success(ep: Endpoint, refs: dict) -> dict:
 
 def _operation(ep: Endpoint, refs: dict, definitions: dict) -> dict:
     has_input = any((ep.path_model, ep.query, ep.body, ep.form))
-    statuses = {401, 500, *ep.errors} | ({422} if has_input else set())
+    statuses = {401, 500, *ep.errors} | ({422} if has_input else set()) | ({415} if ep.body else set())
     operation: dict[str, Any] = {
         "operationId": ep.operation_id, "summary": ep.summary, "tags": [ep.tag],
         "description": (ep.view.__doc__ or "").strip(),
