@@ -164,6 +164,7 @@ def test_an_unknown_category_is_refused_saying_where_to_find_valid_ones(client, 
     ("/reports", {"channel": "fax", "description": "x", "category_code": CATEGORY}, "channel"),
     ("/reports", {"channel": "web", "description": "x", "category_code": CATEGORY, "lon": 113.6}, "body"),
     ("/reports", {"channel": "web", "description": "x", "category_code": CATEGORY, "lon": 10**20, "lat": 1}, "body"),
+    ("/reports", {"channel": "web", "description": "bell \x07 rings", "category_code": CATEGORY}, "body"),
     ("/reports", {"channel": "web", "description": "nul \x00 byte", "category_code": CATEGORY}, "body"),
     ("/patrols", {"lon": 500, "lat": 34.7}, "lon"),
 ])

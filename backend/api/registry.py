@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, request
 from pydantic import BaseModel, ValidationError
 
 from backend.api.errors import ApiError, invalid
+from backend.platform.text import has_control_characters
 
 # A JSON body larger than this is refused (413) before it is read: a full offline
 # batch (500 reports of at most ~4.5 kB each) stays well under it.
@@ -114,7 +115,7 @@ def _query_values(model: type[BaseModel]) -> dict[str, Any]:
             values[name] = [part for raw in request.args.getlist(name) for part in raw.split(",") if part]
         else:
             values[name] = request.args[name]
-    return _refuse_nul("query", values)
+    return _refuse_control_characters("query", values)
 
 
 def _bounded_int(text: str) -> int:
@@ -124,19 +125,11 @@ def _bounded_int(text: str) -> int:
     return value
 
 
-def _has_nul(value: Any) -> bool:
-    """PostgreSQL text cannot hold NUL characters; refuse them at the edge rather than fail in the database."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    return isinstance(value, list) and any(map(_has_nul, value))
-
-
-def _refuse_nul(where: str, value: Any) -> Any:
-    if _has_nul(value):
-        raise ApiError(422, "invalid", f"{where}: text may not contain NUL characters",
-                       errors=[{"field": where, "message": "contains NUL", "type": "string_nul"}])
+def _refuse_control_characters(where: str, value: Any) -> Any:
+    if has_control_characters(value):
+        raise ApiError(422, "invalid", f"{where}: text may not contain NUL or other control characters",
+                       errors=[{"field": where, "message": "contains a control character",
+                                "type": "control_character"}])
     return value
 
 
@@ -157,9 +150,9 @@ def _json_body(model: type[BaseModel]) -> Any:
     except (ValueError, RecursionError) as error:
         raise ApiError(422, "invalid", f"body: not valid JSON ({str(error)[:200]})",
                        errors=[{"field": "body", "message": "not valid JSON", "type": "json_invalid"}]) from None
-    return _refuse_nul("body", value)
+    return _refuse_control_characters("body", value)
 
 
 def _form_values(model: type[BaseModel]) -> dict[str, Any]:
     files = {name: storage.read() for name, storage in request.files.items()}
-    return _refuse_nul("form", request.form.to_dict()) | files
+    return _refuse_control_characters("form", request.form.to_dict()) | files
