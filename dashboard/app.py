@@ -81,6 +81,8 @@ def _server(config: Config) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        REMEMBER_COOKIE_SECURE=config.secure_cookies,
     )
     server.get("/healthz")(lambda: {"status": "ok"})
     # Dash owns "/"; the wall display is the home screen.
@@ -128,7 +130,7 @@ def create_app(config: Config) -> CommandCentre:
     engine = make_engine(config.database_url)
     sessions = session_factory(engine)
     server = _server(config)
-    init_auth(server, sessions, config.token_recheck_seconds)
+    init_auth(server, sessions, config)
     server.register_blueprint(api.blueprint)
     server.register_blueprint(open311.blueprint)
     app = _dash(server, config)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from backend.accounts.users import UserError, authenticate, create_user
 from backend.models import User
 from backend.demo.seed import DEMO_PASSWORD
+from tests.signin import sign_in, sign_out
 
 
 def test_passwords_are_stored_as_argon2id_hashes(city_sessions):
@@ -37,9 +38,7 @@ def test_create_user_names_the_bad_field(city_sessions, fields, culprit):
 
 def _login(base: str, username: str, password: str) -> tuple[requests.Session, requests.Response]:
     http = requests.Session()
-    response = http.post(f"{base}/login", data={"username": username, "password": password, "next": "/wall"},
-                         allow_redirects=False)
-    return http, response
+    return http, sign_in(http, base, username, password, next="/wall")
 
 
 def test_wrong_password_is_refused_with_a_message(live_server):
@@ -55,9 +54,7 @@ def test_right_password_signs_in_and_opens_the_wall(live_server):
 
 
 def test_login_never_redirects_off_site(live_server):
-    http = requests.Session()
-    response = http.post(f"{live_server}/login", data={"username": "duty", "password": DEMO_PASSWORD,
-                                                       "next": "https://evil.example/"}, allow_redirects=False)
+    response = sign_in(requests.Session(), live_server, "duty", DEMO_PASSWORD, next="https://evil.example/")
     assert response.headers["Location"] == "/wall"
 
 
@@ -75,7 +72,7 @@ def test_pages_redirect_to_login_and_back(live_server):
 
 def test_signing_out_ends_the_session(live_server):
     http, _ = _login(live_server, "duty", DEMO_PASSWORD)
-    http.get(f"{live_server}/logout")
+    assert sign_out(http, live_server).status_code == 302
     assert http.get(f"{live_server}/_dash-layout").status_code == 401
 
 
