@@ -27,7 +27,7 @@ from dashboard import context
 from dashboard.auth import init_auth
 from dashboard.screens import SCREENS, register_pages
 from dashboard.presence import Presence, make_register
-from dashboard.realtime import Follower, init_realtime
+from dashboard.realtime import Connections, Follower, init_realtime
 
 
 @dataclass
@@ -62,6 +62,11 @@ class CommandCentre:
     @cached_property
     def follower(self) -> Follower:
         return Follower(self.bus, self.socketio)
+
+    @cached_property
+    def connections(self) -> Connections:
+        return Connections(self.socketio, self.sessions, self.config.token_recheck_seconds,
+                           self.config.idle_timeout_minutes)
 
     @cached_property
     def presence(self) -> Presence:
@@ -139,5 +144,5 @@ def create_app(config: Config) -> CommandCentre:
     centre = CommandCentre(config=config, engine=engine, sessions=sessions, server=server, dash=app,
                            socketio=socketio)
     context.attach(server, centre)
-    init_realtime(socketio, centre.bus, centre.follower, centre.presence, lambda: centre.locator)
+    init_realtime(socketio, centre.bus, centre.follower, centre.presence, centre.connections, lambda: centre.locator)
     return centre
