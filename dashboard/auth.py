@@ -9,7 +9,9 @@ throttled attempts and sign-outs are recorded in the audit log.
 """
 from __future__ import annotations
 
+import logging
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -131,6 +133,23 @@ def load_session_user(sessions, key: str, idle_minutes: float) -> SessionUser | 
 def load_token_user(sessions, token: str) -> SessionUser | None:
     with sessions() as session:
         return _session_user(session, user_for_token(session, token, options=WITH_SCOPE), ("token", digest(token)))
+
+
+class RedactSecrets(logging.Filter):
+    """Blanks secrets a client put in a URL (they are never accepted there) out of the request log: werkzeug
+    logs each request line, query string included."""
+
+    PARAMETER = re.compile(r"(?i)\b(api_key|access_token|token|password|csrf_token)=[^&\s\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.PARAMETER.sub(r"\1=[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+REDACT_SECRETS = RedactSecrets()  # one filter, however many apps a process builds
 
 
 def bearer_token(request) -> str | None:
@@ -339,6 +358,7 @@ def init_auth(server: Flask, sessions, config: Config) -> None:
     # The form tokens last as long as the browser's session cookie: a screen may stay open all day before
     # its user signs out.
     server.config["WTF_CSRF_TIME_LIMIT"] = None
+    logging.getLogger("werkzeug").addFilter(REDACT_SECRETS)
     manager = LoginManager(server)
     manager.session_protection = "strong"
     # Remember-me cookies are never set (login_user without remember); one would hold a session key too,

@@ -118,3 +118,38 @@ def test_a_token_is_remembered_for_the_recheck_time_then_read_again():
     assert tokens.user("good", load) == "user of good"
     clock[0] += 0.2
     assert tokens.user("good", load) is None  # refused once the memory has expired
+
+
+def test_an_expired_token_is_refused(city_sessions):
+    from datetime import datetime, timedelta, timezone
+
+    from backend.accounts.tokens import issue_token, user_for_token
+
+    now = datetime.now(timezone.utc)
+    with city_sessions() as session:
+        token = issue_token(session, "gridworker", "a week", now, expires_days=7)
+        session.commit()
+        assert user_for_token(session, token, now=now + timedelta(days=6)).username == "gridworker"
+        assert user_for_token(session, token, now=now + timedelta(days=7, seconds=1)) is None
+
+
+def test_no_token_or_password_is_written_to_the_log(live_server, city_url, caplog):
+    import logging
+    from datetime import datetime, timezone
+
+    from backend.accounts.tokens import issue_token
+    from backend.platform.db import make_engine, session_factory
+
+    with session_factory(make_engine(city_url))() as session:
+        token = issue_token(session, "gridworker", "handheld", datetime.now(timezone.utc))
+        session.commit()
+    caplog.set_level(logging.DEBUG)
+    assert requests.get(f"{live_server}/api/v1/cases", headers={"Authorization": f"Bearer {token}"}).ok
+    for parameter in ("api_key", "access_token", "token"):  # never accepted in a URL, and blanked from the log
+        assert requests.get(f"{live_server}/api/v1/cases", params={parameter: token}).status_code == 401
+    _login(live_server, "duty", DEMO_PASSWORD)
+    _login(live_server, "duty", "wrong-password")
+    # Every logger's records but those of this test's own HTTP client (which logs the URLs it asks for).
+    logged = "\n".join(record.getMessage() for record in caplog.records if not record.name.startswith("urllib3"))
+    assert "GET /api/v1/cases?api_key=[redacted]" in logged  # the request log is there
+    assert token not in logged and DEMO_PASSWORD not in logged and "wrong-password" not in logged
