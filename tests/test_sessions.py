@@ -2,6 +2,7 @@
 cookie stops working), an idle one ends, the forms carry a CSRF token, and sign-ins are in the audit log."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -220,3 +221,18 @@ def test_the_session_cookie_is_secure_when_configured(city_url, secure):
     cookie = next(c for c in answer.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert ("; Secure" in cookie) is secure and "HttpOnly" in cookie
     centre.engine.dispose()
+
+
+def test_the_headers_sign_out_button_signs_out_in_the_browser(live_server, page):
+    from playwright.sync_api import expect
+
+    from tests.test_wall_browser import log_in
+
+    log_in(page, live_server, "duty")
+    button = page.locator("form.shell-logout-form button.shell-logout")
+    expect(button).to_have_text(ZH("Sign out"))
+    button.click()
+    page.wait_for_url(f"{live_server}/login")
+    page.goto(f"{live_server}/wall")
+    page.wait_for_url(re.compile(r".*/login\?next=/wall$"))
+    assert page.console_errors == []
