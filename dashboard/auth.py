@@ -263,12 +263,13 @@ def login_submit():
             key = start_session(session, user_id, now, request.remote_addr, request.headers.get("User-Agent"))
             _audit(session, now, "sign_in", name, user_id)
         session.commit()
-    if user_id is None:
+    signed_in = user_id and load_session_user(command_centre.sessions, key, command_centre.config.idle_timeout_minutes)
+    if not signed_in:  # a wrong password (or the user deactivated this very moment)
         _ = Translator(_language())
         return _login_page(_("Wrong user name or password."), username, 401)  # 401: counted by the throttle
     cookie.pop("csrf_token", None)  # a new form token for the signed-in session
     g.pop("csrf_token", None)
-    login_user(load_session_user(command_centre.sessions, key, command_centre.config.idle_timeout_minutes))
+    login_user(signed_in)
     return redirect(_safe_next(request.form.get("next")))
 
 

@@ -34,7 +34,8 @@ def assert_one_clear_line(result: subprocess.CompletedProcess, *fragments: str) 
 def test_help_lists_the_subcommands():
     result = run("--help")
     assert result.returncode == 0
-    for command in ("serve", "seed", "db", "simulate", "create-user"):
+    for command in ("serve", "seed", "db", "simulate", "create-user", "set-password", "deactivate", "activate",
+                    "create-token", "tokens", "revoke-token"):
         assert command in result.stdout
 
 

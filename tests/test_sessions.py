@@ -59,7 +59,8 @@ def only_session(centre, username: str = "duty") -> UserSession:
 
 def actions(centre) -> list[tuple[str, str, str | None]]:
     with centre.sessions() as session:
-        return [(e.action, e.actor_name, e.address) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        return [(e.action, e.actor_name, e.address) for e in entries]
 
 
 def test_a_copied_cookie_stops_working_when_its_user_signs_out(centre):
@@ -170,9 +171,9 @@ def test_an_idle_session_ends_and_the_page_goes_to_sign_in(centre):
     assert works(client)  # within the timeout, and the request counts as activity
     age(centre, "duty", 31)
     page = client.get("/wall", headers={"Accept": "text/html"})
-    assert page.status_code == 302 and page.headers["Location"].startswith("/login?") and "idle=1" in page.headers["Location"]
-    assert ZH("You were signed out after a while without activity.") in client.get(
-        page.headers["Location"]).get_data(as_text=True)
+    location = page.headers["Location"]
+    assert page.status_code == 302 and location.startswith("/login?") and "idle=1" in location
+    assert ZH("You were signed out after a while without activity.") in client.get(location).get_data(as_text=True)
     assert not works(client) and only_session(centre).ended_reason == "idle"
     assert ("session_idle", "duty", "127.0.0.1") in actions(centre)
 
