@@ -78,8 +78,10 @@ class SessionUser(UserMixin):
 
     @property
     def sign_out_token(self) -> str:
-        """The CSRF token the header's sign-out form carries."""
-        return generate_csrf()
+        """The CSRF token the header's sign-out form carries; none for a bearer token's user, who has no
+        session to end (and whose cookie jar, given a session cookie, would fail Flask-Login's strong
+        session protection on the next request and lose its token's sign-in)."""
+        return generate_csrf() if self.session_key else ""
 
     def get_id(self) -> str | None:
         return self.session_key  # what Flask-Login keeps in the cookie

@@ -98,6 +98,24 @@ def test_a_bearer_token_acts_as_its_user_until_revoked(live_server, city_url):
     assert requests.get(f"{live_server}/_dash-dependencies", headers=bearer).status_code == 401
 
 
+def test_a_device_is_given_no_session_cookie_even_as_the_servers_first_request(live_server, city_url):
+    """Dash builds its layout on a server's first request, whichever it is: a device's must not come back with a
+    session cookie (a cookie without a signed-in session makes the device's next requests anonymous)."""
+    from datetime import datetime, timezone
+
+    from backend.accounts.tokens import issue_token
+    from backend.platform.db import make_engine, session_factory
+
+    with session_factory(make_engine(city_url))() as session:
+        token = issue_token(session, "dispatcher", "handheld", datetime.now(timezone.utc))
+        session.commit()
+    device = requests.Session()
+    device.headers["Authorization"] = f"Bearer {token}"
+    first = device.get(f"{live_server}/api/v1/cases", params={"limit": 1})
+    assert first.status_code == 200 and "Set-Cookie" not in first.headers
+    assert device.get(f"{live_server}/api/v1/cases", params={"limit": 1}).status_code == 200
+
+
 def test_a_token_is_remembered_for_the_recheck_time_then_read_again():
     from dashboard.auth import RecentTokens
 
