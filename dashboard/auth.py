@@ -105,12 +105,13 @@ def _session_user(session, user: User | None, credential: tuple[str, str],
                        credential=credential, session_key=session_key)
 
 
-def _write(sessions, change) -> None:
-    """Run `change(session)` in a transaction of its own that writes, and commit it."""
+def _write(sessions, change):
+    """Run `change(session)` in a transaction of its own that writes, commit it, and answer what it answered."""
     with sessions() as session:
         begin_writing(session)
-        change(session)
+        result = change(session)
         session.commit()
+        return result
 
 
 def load_session_user(sessions, key: str, idle_minutes: float) -> SessionUser | None:
@@ -257,15 +258,17 @@ def login_submit():
     with command_centre.sessions() as session:
         user = authenticate(session, username, request.form.get("password", ""))
         user_id, name = (user.id, user.username) if user else (None, username)
-    with command_centre.sessions() as session:
-        begin_writing(session)
+
+    def note(session) -> str | None:
+        """The audit entry, and for a right password the new session (answers its key)."""
         if user_id is None:
             _audit(session, now, "sign_in_failed", name)
-        else:
-            key = start_session(session, user_id, now, request.remote_addr, request.headers.get("User-Agent"))
-            _audit(session, now, "sign_in", name, user_id)
-        session.commit()
-    signed_in = user_id and load_session_user(command_centre.sessions, key, command_centre.config.idle_timeout_minutes)
+            return None
+        _audit(session, now, "sign_in", name, user_id)
+        return start_session(session, user_id, now, request.remote_addr, request.headers.get("User-Agent"))
+
+    key = _write(command_centre.sessions, note)
+    signed_in = key and load_session_user(command_centre.sessions, key, command_centre.config.idle_timeout_minutes)
     if not signed_in:  # a wrong password (or the user deactivated this very moment)
         _ = Translator(_language())
         return _login_page(_("Wrong user name or password."), username, 401)  # 401: counted by the throttle
@@ -306,10 +309,8 @@ def _throttled(limit: RequestLimit):
         limiter: Limiter = centre().server.extensions["sign_in_limiter"]
         reset_at = max([lim.reset_at for lim in limiter.current_limits if lim.breached] or [limit.reset_at])
         seconds = max(1, math.ceil(reset_at - time.time()))
-        with centre().sessions() as session:
-            begin_writing(session)
-            _audit(session, utcnow(), "sign_in_throttled", typed_username(), detail={"retry_after": seconds})
-            session.commit()
+        _write(centre().sessions, lambda session: _audit(session, utcnow(), "sign_in_throttled", typed_username(),
+                                                         detail={"retry_after": seconds}))
         _ = Translator(_language())
         minutes = math.ceil(seconds / 60)
         message = _.ngettext("Too many failed sign-ins. Try again in {count} minute.",
