@@ -34,7 +34,7 @@ LAYOUT = """where things are:
   assets/              CSS and the browser code: the live link and one file per screen
   backend/platform/    configuration, database, bulk writes, migrations, translations
   backend/geo/         grid tree, locating a point, scopes
-  backend/accounts/    users, passwords, API tokens, permissions (roles to capabilities)
+  backend/accounts/    users, passwords, sessions, API tokens, permissions, the audit log
   backend/cases/       workflow, intake, routing, duplicates, sweeper, case queries
   backend/events/      outbox, relay, event bus (in-process or Redis Streams), catch-up
   backend/indicators/  what the wall and the leaders count
