@@ -307,7 +307,9 @@ def _throttled(limit: RequestLimit):
     429 with Retry-After (the longest wait of the broken limits) and the login page saying how long."""
     if "throttled" not in g:
         limiter: Limiter = centre().server.extensions["sign_in_limiter"]
-        reset_at = max([lim.reset_at for lim in limiter.current_limits if lim.breached] or [limit.reset_at])
+        # The windows' own end times (RequestLimit.reset_at rounds them up a second more).
+        reset_at = max([lim.window.reset_time for lim in limiter.current_limits if lim.breached]
+                       or [limit.window.reset_time])
         seconds = max(1, math.ceil(reset_at - time.time()))
         _write(centre().sessions, lambda session: _audit(session, utcnow(), "sign_in_throttled", typed_username(),
                                                          detail={"retry_after": seconds}))
