@@ -27,7 +27,7 @@ from dashboard import context, edge
 from dashboard.auth import init_auth
 from dashboard.screens import SCREENS, register_pages
 from dashboard.presence import Presence, make_register
-from dashboard.realtime import Follower, init_realtime
+from dashboard.realtime import Connections, Follower, init_realtime
 
 
 @dataclass
@@ -64,6 +64,11 @@ class CommandCentre:
         return Follower(self.bus, self.socketio)
 
     @cached_property
+    def connections(self) -> Connections:
+        return Connections(self.socketio, self.sessions, self.config.token_recheck_seconds,
+                           self.config.idle_timeout_minutes)
+
+    @cached_property
     def presence(self) -> Presence:
         return Presence(self.socketio, make_register(self.config.redis_url))
 
@@ -81,6 +86,8 @@ def _server(config: Config) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        REMEMBER_COOKIE_SECURE=config.secure_cookies,
     )
     server.get("/healthz")(lambda: {"status": "ok"})
     # Dash owns "/"; the wall display is the home screen.
@@ -129,7 +136,7 @@ def create_app(config: Config) -> CommandCentre:
     engine = make_engine(config.database_url)
     sessions = session_factory(engine)
     server = _server(config)
-    init_auth(server, sessions, config.token_recheck_seconds)
+    init_auth(server, sessions, config)
     server.register_blueprint(api.blueprint)
     server.register_blueprint(open311.blueprint)
     app = _dash(server, config)
@@ -139,5 +146,5 @@ def create_app(config: Config) -> CommandCentre:
     centre = CommandCentre(config=config, engine=engine, sessions=sessions, server=server, dash=app,
                            socketio=socketio)
     context.attach(server, centre)
-    init_realtime(socketio, centre.bus, centre.follower, centre.presence, lambda: centre.locator)
+    init_realtime(socketio, centre.bus, centre.follower, centre.presence, centre.connections, lambda: centre.locator)
     return centre

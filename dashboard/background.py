@@ -1,5 +1,6 @@
 """Background work of a serving process: the outbox relay, following the event stream for this process's
-screens, the time-limit sweeper, the job worker, renewing who is online, and the simulator in demo mode."""
+screens, the time-limit sweeper, the job worker, renewing who is online, rechecking live connections' sign-ins,
+and the simulator in demo mode."""
 from __future__ import annotations
 
 import threading
@@ -13,8 +14,7 @@ def start(centre) -> None:
     """Start the threads; `centre.background` holds their stop events."""
     centre.locator  # build the grid index now (a second at Zhengzhou's size), not in the first report's request
     loops = [centre.relay.run, centre.follower.run, Sweeper(centre.sessions, centre.config).run, centre.jobs.run,
-            centre.presence.run]
-    loops.append(UploadCleaner(centre.sessions, centre.config).run)
+             centre.presence.run, centre.connections.run, UploadCleaner(centre.sessions, centre.config).run]
     if centre.config.simulator:
         simulator = Simulator(centre.sessions, centre.locator, centre.config)
         loops.append(simulator.run)

@@ -1,4 +1,4 @@
-"""`python -m dashboard`: serve (the default), seed, db, simulate, create-user, create-token, settings.
+"""`python -m dashboard`: serve (the default), seed, db, simulate, users and tokens, settings.
 
 Known failures (bad settings, an unreachable database, a port in use, bad
 input) print one line saying what is wrong and what to do, and exit 1;
@@ -14,7 +14,8 @@ import sys
 import threading
 from datetime import datetime, timezone
 
-from backend.accounts.users import UserError, create_user
+from backend.accounts.audit import record
+from backend.accounts.users import UserError, create_user, deactivate, reactivate, set_password
 from backend.platform.config import Config, ConfigError, settings_table
 from backend.platform.db import (DatabaseUnavailable, check_connection, check_redis, describe, make_engine,
                                  session_factory)
@@ -24,7 +25,7 @@ from backend.models import ROLES
 from backend.demo.seed import DEMO_PASSWORD, SeedError, is_seeded, seed_city
 from backend.demo.citygen.geometry import SCALES
 from backend.demo.simulator import Simulator
-from backend.accounts.tokens import issue_token
+from backend.accounts.tokens import list_tokens, new_token, revoke_token
 
 # What `python -m dashboard --help` says of the code's layout (the README's "Layout" section says more).
 LAYOUT = """where things are:
@@ -33,7 +34,7 @@ LAYOUT = """where things are:
   assets/              CSS and the browser code: the live link and one file per screen
   backend/platform/    configuration, database, bulk writes, migrations, translations
   backend/geo/         grid tree, locating a point, scopes
-  backend/accounts/    users, passwords, API tokens, permissions (roles to capabilities)
+  backend/accounts/    users, passwords, sessions, API tokens, permissions, the audit log
   backend/cases/       workflow, intake, routing, duplicates, sweeper, case queries
   backend/events/      outbox, relay, event bus (in-process or Redis Streams), catch-up
   backend/indicators/  what the wall and the leaders count
@@ -50,8 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", epilog=LAYOUT,
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      description="Grid command centre. Without a subcommand: serve.")
-    commands = parser.add_subparsers(dest="command",
-                                     metavar="{serve,seed,db,simulate,create-user,create-token,settings}")
+    commands = parser.add_subparsers(dest="command", metavar="{" + ",".join(COMMANDS) + "}")
     serve = commands.add_parser("serve", help="serve the command centre (default)")
     serve.add_argument("--host", help="address to listen on (HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (PORT, default 8050)")
@@ -71,9 +71,21 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--grid", required=True, help="code of the grid that is the user's scope, e.g. 410100-001")
     user.add_argument("--name", help="display name")
     user.add_argument("--language", choices=["zh_Hans", "en"], default="zh_Hans")
+    password = commands.add_parser("set-password", help="give a user a new password (read from the terminal or "
+                                   "stdin); signs the user out everywhere")
+    password.add_argument("username")
+    for name, what in (("deactivate", "the user can no longer sign in; their sessions end and tokens stop working"),
+                       ("activate", "the user may sign in again")):
+        commands.add_parser(name, help=what).add_argument("username")
     token = commands.add_parser("create-token", help="issue an API token (devices, other systems, Open311 api_key)")
     token.add_argument("username", help="the user the token acts as (its role and scope)")
     token.add_argument("--name", required=True, help="what uses the token, e.g. 'handheld 0042' or 'city hotline'")
+    token.add_argument("--expires-days", type=float, help="the token stops working this many days from now "
+                       "(default: when revoked)")
+    tokens = commands.add_parser("tokens", help="list API tokens (never the tokens themselves)")
+    tokens.add_argument("--user", help="only this user's")
+    revoke = commands.add_parser("revoke-token", help="revoke an API token by its id (see: tokens)")
+    revoke.add_argument("id", type=int)
     commands.add_parser("settings", help="print the environment variables it reads, as the README's markdown table")
     return parser
 
@@ -156,23 +168,88 @@ def cmd_simulate(config: Config, args) -> int:
     return 0
 
 
-def cmd_create_user(config: Config, args) -> int:
-    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-    engine = _engine(config)
-    with session_factory(engine)() as session:
-        create_user(session, username=args.username, password=password, role=args.role, grid_code=args.grid,
-                    display_name=args.name, language=args.language)
+def _password() -> str:
+    return getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+
+
+def operator() -> str:
+    """Who the audit log says made a change from the command line: the operating system's user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        return "cli"
+
+
+def _change(config: Config, change, action: str, target, detail: dict | None = None):
+    """Run `change(session, now)` and record it in the audit log, in one transaction; answers what it answered.
+    `target`: what the entry names, or a function of the change's answer giving it."""
+    now = datetime.now(timezone.utc)
+    with session_factory(_engine(config))() as session:
+        result = change(session, now)
+        record(session, at=now, action=action, actor_name=operator(),
+               target=target(result) if callable(target) else target, detail=detail)
         session.commit()
+        return result
+
+
+def cmd_create_user(config: Config, args) -> int:
+    password = _password()
+    _change(config, lambda session, now: create_user(
+        session, username=args.username, password=password, role=args.role, grid_code=args.grid,
+        display_name=args.name, language=args.language), "user_created", f"user:{args.username}",
+        {"role": args.role, "grid": args.grid})
     print(f"created user {args.username} ({args.role}, scope {args.grid})")
     return 0
 
 
+def cmd_set_password(config: Config, args) -> int:
+    password = _password()
+    _change(config, lambda session, now: set_password(session, args.username, password, now),
+            "password_changed", f"user:{args.username}")
+    print(f"new password for {args.username}; their sessions have ended")
+    return 0
+
+
+def cmd_deactivate(config: Config, args) -> int:
+    _change(config, lambda session, now: deactivate(session, args.username, now), "user_deactivated",
+            f"user:{args.username}")
+    print(f"deactivated {args.username}: signed out everywhere, tokens refused")
+    return 0
+
+
+def cmd_activate(config: Config, args) -> int:
+    _change(config, lambda session, now: reactivate(session, args.username), "user_activated",
+            f"user:{args.username}")
+    print(f"activated {args.username}")
+    return 0
+
+
 def cmd_create_token(config: Config, args) -> int:
-    engine = _engine(config)
-    with session_factory(engine)() as session:
-        token = issue_token(session, args.username, args.name, datetime.now(timezone.utc))
-        session.commit()
+    _row, token = _change(config, lambda session, now: new_token(session, args.username, args.name, now,
+                                                                 args.expires_days),
+                          "token_issued", lambda issued: f"token:{issued[0].id}",
+                          {"user": args.username, "name": args.name, "expires_days": args.expires_days})
     print(token)
+    return 0
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+def cmd_tokens(config: Config, args) -> int:
+    with session_factory(_engine(config))() as session:
+        rows = list_tokens(session, args.user)
+    print("id\tname\tuser\tcreated\texpires\trevoked")
+    for token, username in rows:
+        print(f"{token.id}\t{token.name}\t{username}\t{_when(token.created_at)}\t{_when(token.expires_at)}\t"
+              f"{'yes' if token.revoked else 'no'}")
+    return 0
+
+
+def cmd_revoke_token(config: Config, args) -> int:
+    _change(config, lambda session, now: revoke_token(session, args.id), "token_revoked", f"token:{args.id}")
+    print(f"revoked token {args.id}")
     return 0
 
 
@@ -182,7 +259,9 @@ def cmd_settings(config: Config, args) -> int:
 
 
 COMMANDS = {"serve": cmd_serve, "seed": cmd_seed, "db": cmd_db, "simulate": cmd_simulate,
-            "create-user": cmd_create_user, "create-token": cmd_create_token, "settings": cmd_settings}
+            "create-user": cmd_create_user, "set-password": cmd_set_password, "deactivate": cmd_deactivate,
+            "activate": cmd_activate, "create-token": cmd_create_token, "tokens": cmd_tokens,
+            "revoke-token": cmd_revoke_token, "settings": cmd_settings}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,20 +9,29 @@ applied (`auth={"last_id": ...}`) and receives what it missed, or `reload`
 when the stream no longer holds it (browsers ask `GET /api/v1/events`
 instead: dash-socketio's handshake carries no id). Connections are also who
 is online (dashboard/presence.py).
+
+A connection lasts only as long as what signed it in: `Connections` remembers each one's credential (its
+browser session or bearer token) and disconnects it within `Config.token_recheck_seconds` of that session
+ending or that token being revoked or expiring, or its user being deactivated.
 """
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 from flask import request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room
 
+from backend.accounts.sessions import end_idle, still_open
+from backend.accounts.tokens import still_valid
 from backend.events.bus import EventBus
 from backend.events.catchup import missed_events
 from backend.geo.locator import GridLocator
 from backend.models import PLACEMENT_COLUMNS
+from backend.platform.db import begin_writing
 from backend.platform.worker import Backoff, Worker
 from dashboard.presence import Person, Presence
 
@@ -33,7 +42,7 @@ def rooms_of(event: dict) -> list[str]:
 
 
 def init_realtime(socketio: SocketIO, bus: EventBus, follower: Follower, presence: Presence,
-                  locator: Callable[[], GridLocator]) -> None:
+                  connections: Connections, locator: Callable[[], GridLocator]) -> None:
     """`locator`: gives the grid tree on first use (a person's scope chain for presence)."""
     @socketio.on("connect")
     def connect(auth=None):
@@ -46,11 +55,13 @@ def init_realtime(socketio: SocketIO, bus: EventBus, follower: Follower, presenc
             _catch_up(bus, last_id)
         # room_last_id: what the next push's `prev` will be (None: unknown, the next push says so too).
         emit("hello", {"last_id": bus.last_id(), "room_last_id": follower.last_in(room)}, to=request.sid)
+        connections.add(request.sid, current_user.credential)
         chain = tuple(i for i in locator().placement(current_user.scope.grid_id).columns().values() if i is not None)
         presence.arrive(request.sid, Person(current_user.id, current_user.display_name, current_user.role, chain))
 
     @socketio.on("disconnect")
     def disconnect(reason=None):
+        connections.remove(request.sid)
         presence.leave(request.sid)
 
 
@@ -114,3 +125,51 @@ class Follower(Worker):
                 self._last_in_room[room] = event_id
         for room, batch in by_room.items():
             self._socketio.emit("events", batch, to=room, ignore_queue=True)
+
+
+class Connections(Worker):
+    """This process's connections and what signed each in; every `period` seconds all of them are checked
+    (two queries: sessions, tokens) and those whose credential no longer holds are disconnected. A browser
+    session idle too long is ended here too, as its next request would end it."""
+
+    name = "rechecking live connections' sign-ins"
+    MIN_PERIOD = 1.0  # a recheck time of 0 (trust nothing remembered) still checks at most once a second
+
+    def __init__(self, socketio: SocketIO, sessions, period: float, idle_minutes: float):
+        super().__init__(max(period, self.MIN_PERIOD))
+        self._socketio = socketio
+        self._sessions = sessions
+        self._idle_minutes = idle_minutes
+        self._credentials: dict[str, tuple[str, str]] = {}  # sid -> ("session", key hash) or ("token", digest)
+        self._lock = threading.Lock()  # connects and disconnects come in threads of their own
+
+    def add(self, sid: str, credential: tuple[str, str]) -> None:
+        with self._lock:
+            self._credentials[sid] = credential
+
+    def remove(self, sid: str) -> None:
+        with self._lock:
+            self._credentials.pop(sid, None)
+
+    def round(self) -> None:
+        with self._lock:
+            credentials = dict(self._credentials)
+        if not credentials:
+            return
+        valid = self.valid(set(credentials.values()), datetime.now(timezone.utc))
+        for sid, credential in credentials.items():
+            if credential not in valid:
+                self._socketio.server.disconnect(sid, namespace="/", ignore_queue=True)
+
+    def valid(self, credentials: set[tuple[str, str]], now: datetime) -> set[tuple[str, str]]:
+        """Which of these credentials still hold (ending the sessions found idle)."""
+        with self._sessions() as session:
+            sessions, idle = still_open(session, (key for kind, key in credentials if kind == "session"), now,
+                                        self._idle_minutes)
+            tokens = still_valid(session, (key for kind, key in credentials if kind == "token"), now)
+        if idle:
+            with self._sessions() as session:
+                begin_writing(session)
+                end_idle(session, idle, now)
+                session.commit()
+        return {("session", key) for key in sessions} | {("token", key) for key in tokens}

@@ -61,6 +61,14 @@ def live_link(_: Translator) -> list:
     ]
 
 
+def sign_out(_: Translator, csrf_token: str) -> html.Form:
+    """Signing out is a POST carrying the form token (dashboard/auth.py), so no other site can sign a user out."""
+    return html.Form(action="/logout", method="POST", className="shell-logout-form", children=[
+        dcc.Input(type="hidden", name="csrf_token", value=csrf_token),
+        html.Button(_("Sign out"), type="submit", className="shell-logout"),
+    ])
+
+
 def header(_: Translator, user, timezone: str) -> html.Header:
     return html.Header(className="shell-header", children=[
         html.Div(className="shell-title", children=[
@@ -76,7 +84,7 @@ def header(_: Translator, user, timezone: str) -> html.Header:
             dmc.SegmentedControl(id="shell-language", value=_.language, size="xs",
                                  data=[{"value": code, "label": label} for code, label in LANGUAGES.items()]),
             html.Span(f"{user.display_name} · {role_names(_)[user.role]}", className="shell-who"),
-            html.A(_("Sign out"), href="/logout", className="shell-logout"),
+            sign_out(_, user.sign_out_token),
         ]),
         # Ticks in the browser only (clientside callback): no server request per second.
         dcc.Interval(id="shell-clock-tick", interval=1000),

@@ -15,6 +15,7 @@ from backend.models import Case, Grid, Person, User, person_grid
 from backend.demo.seed import DEMO_PASSWORD
 from backend.accounts.tokens import issue_token
 from tests.conftest import NOW
+from tests.signin import sign_in
 
 CATEGORY = "CA-01-01"  # illegal advertising: handled at the unit grid
 
@@ -334,7 +335,7 @@ def test_unauthenticated_requests_answer_401_json(live_server):
 
 def test_a_signed_in_session_cookie_works_like_a_token(live_server):
     http = requests.Session()
-    http.post(f"{live_server}/login", data={"username": "street1", "password": DEMO_PASSWORD})
+    sign_in(http, live_server, "street1", DEMO_PASSWORD)
     response = http.get(f"{live_server}/api/v1/cases", params={"limit": 1})
     assert response.status_code == 200 and response.json()["total"] > 0
 

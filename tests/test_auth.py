@@ -6,6 +6,7 @@ from sqlalchemy import select
 from backend.accounts.users import UserError, authenticate, create_user
 from backend.models import User
 from backend.demo.seed import DEMO_PASSWORD
+from tests.signin import sign_in, sign_out
 
 
 def test_passwords_are_stored_as_argon2id_hashes(city_sessions):
@@ -37,9 +38,7 @@ def test_create_user_names_the_bad_field(city_sessions, fields, culprit):
 
 def _login(base: str, username: str, password: str) -> tuple[requests.Session, requests.Response]:
     http = requests.Session()
-    response = http.post(f"{base}/login", data={"username": username, "password": password, "next": "/wall"},
-                         allow_redirects=False)
-    return http, response
+    return http, sign_in(http, base, username, password, next="/wall")
 
 
 def test_wrong_password_is_refused_with_a_message(live_server):
@@ -55,9 +54,7 @@ def test_right_password_signs_in_and_opens_the_wall(live_server):
 
 
 def test_login_never_redirects_off_site(live_server):
-    http = requests.Session()
-    response = http.post(f"{live_server}/login", data={"username": "duty", "password": DEMO_PASSWORD,
-                                                       "next": "https://evil.example/"}, allow_redirects=False)
+    response = sign_in(requests.Session(), live_server, "duty", DEMO_PASSWORD, next="https://evil.example/")
     assert response.headers["Location"] == "/wall"
 
 
@@ -75,7 +72,7 @@ def test_pages_redirect_to_login_and_back(live_server):
 
 def test_signing_out_ends_the_session(live_server):
     http, _ = _login(live_server, "duty", DEMO_PASSWORD)
-    http.get(f"{live_server}/logout")
+    assert sign_out(http, live_server).status_code == 302
     assert http.get(f"{live_server}/_dash-layout").status_code == 401
 
 
@@ -101,6 +98,24 @@ def test_a_bearer_token_acts_as_its_user_until_revoked(live_server, city_url):
     assert requests.get(f"{live_server}/_dash-dependencies", headers=bearer).status_code == 401
 
 
+def test_a_device_is_given_no_session_cookie_even_as_the_servers_first_request(live_server, city_url):
+    """Dash builds its layout on a server's first request, whichever it is: a device's must not come back with a
+    session cookie (a cookie without a signed-in session makes the device's next requests anonymous)."""
+    from datetime import datetime, timezone
+
+    from backend.accounts.tokens import issue_token
+    from backend.platform.db import make_engine, session_factory
+
+    with session_factory(make_engine(city_url))() as session:
+        token = issue_token(session, "dispatcher", "handheld", datetime.now(timezone.utc))
+        session.commit()
+    device = requests.Session()
+    device.headers["Authorization"] = f"Bearer {token}"
+    first = device.get(f"{live_server}/api/v1/cases", params={"limit": 1})
+    assert first.status_code == 200 and "Set-Cookie" not in first.headers
+    assert device.get(f"{live_server}/api/v1/cases", params={"limit": 1}).status_code == 200
+
+
 def test_a_token_is_remembered_for_the_recheck_time_then_read_again():
     from dashboard.auth import RecentTokens
 
@@ -121,3 +136,38 @@ def test_a_token_is_remembered_for_the_recheck_time_then_read_again():
     assert tokens.user("good", load) == "user of good"
     clock[0] += 0.2
     assert tokens.user("good", load) is None  # refused once the memory has expired
+
+
+def test_an_expired_token_is_refused(city_sessions):
+    from datetime import datetime, timedelta, timezone
+
+    from backend.accounts.tokens import issue_token, user_for_token
+
+    now = datetime.now(timezone.utc)
+    with city_sessions() as session:
+        token = issue_token(session, "gridworker", "a week", now, expires_days=7)
+        session.commit()
+        assert user_for_token(session, token, now=now + timedelta(days=6)).username == "gridworker"
+        assert user_for_token(session, token, now=now + timedelta(days=7, seconds=1)) is None
+
+
+def test_no_token_or_password_is_written_to_the_log(live_server, city_url, caplog):
+    import logging
+    from datetime import datetime, timezone
+
+    from backend.accounts.tokens import issue_token
+    from backend.platform.db import make_engine, session_factory
+
+    with session_factory(make_engine(city_url))() as session:
+        token = issue_token(session, "gridworker", "handheld", datetime.now(timezone.utc))
+        session.commit()
+    caplog.set_level(logging.DEBUG)
+    assert requests.get(f"{live_server}/api/v1/cases", headers={"Authorization": f"Bearer {token}"}).ok
+    for parameter in ("api_key", "access_token", "token"):  # never accepted in a URL, and blanked from the log
+        assert requests.get(f"{live_server}/api/v1/cases", params={parameter: token}).status_code == 401
+    _login(live_server, "duty", DEMO_PASSWORD)
+    _login(live_server, "duty", "wrong-password")
+    # Every logger's records but those of this test's own HTTP client (which logs the URLs it asks for).
+    logged = "\n".join(record.getMessage() for record in caplog.records if not record.name.startswith("urllib3"))
+    assert "GET /api/v1/cases?api_key=[redacted]" in logged  # the request log is there
+    assert token not in logged and DEMO_PASSWORD not in logged and "wrong-password" not in logged

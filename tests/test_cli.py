@@ -7,9 +7,11 @@ import sys
 
 from sqlalchemy import func, select
 
+from backend.accounts.tokens import user_for_token
+from backend.accounts.users import authenticate
 from backend.platform.config import settings_table
 from backend.platform.db import make_engine, session_factory
-from backend.models import Grid, User
+from backend.models import AuditEntry, Grid, User
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,7 +34,8 @@ def assert_one_clear_line(result: subprocess.CompletedProcess, *fragments: str) 
 def test_help_lists_the_subcommands():
     result = run("--help")
     assert result.returncode == 0
-    for command in ("serve", "seed", "db", "simulate", "create-user"):
+    for command in ("serve", "seed", "db", "simulate", "create-user", "set-password", "deactivate", "activate",
+                    "create-token", "tokens", "revoke-token"):
         assert command in result.stdout
 
 
@@ -123,3 +126,59 @@ def test_seed_killed_midway_leaves_nothing_written(tmp_path):
     with session_factory(make_engine(url))() as session:
         assert session.scalar(select(func.count()).select_from(Grid)) == 0
     assert run("seed", "--scale", "small", env={"DATABASE_URL": url}).returncode == 0
+
+
+def audit_trail(city_url) -> list[tuple[str, str, str]]:
+    with session_factory(make_engine(city_url))() as session:
+        return [(e.action, e.actor_name, e.target) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_user_changes_from_the_command_line_are_made_and_audited(city_url):
+    env = {"DATABASE_URL": city_url}
+    assert run("create-user", "ops1", "--role", "duty_officer", "--grid", "410100", env=env,
+               stdin="a-long-password\n").returncode == 0
+    result = run("set-password", "ops1", env=env, stdin="another-long-password\n")
+    assert result.returncode == 0, result.stderr
+    with session_factory(make_engine(city_url))() as session:
+        assert authenticate(session, "ops1", "another-long-password") is not None
+    assert run("deactivate", "ops1", env=env).returncode == 0
+    with session_factory(make_engine(city_url))() as session:
+        assert authenticate(session, "ops1", "another-long-password") is None
+    assert run("activate", "ops1", env=env).returncode == 0
+    trail = audit_trail(city_url)
+    assert [(action, target) for action, _, target in trail] == [
+        ("user_created", "user:ops1"), ("password_changed", "user:ops1"), ("user_deactivated", "user:ops1"),
+        ("user_activated", "user:ops1")]
+    assert all(actor.startswith("cli") for _, actor, _ in trail)
+
+
+def test_user_changes_with_bad_input_say_what_is_wrong(city_url):
+    env = {"DATABASE_URL": city_url}
+    assert_one_clear_line(run("set-password", "nobody", env=env, stdin="a-long-password\n"), "nobody")
+    assert_one_clear_line(run("set-password", "duty", env=env, stdin="short\n"), "password")
+    assert_one_clear_line(run("deactivate", "nobody", env=env), "nobody")
+    assert audit_trail(city_url) == []
+
+
+def test_tokens_are_issued_listed_and_revoked_from_the_command_line(city_url):
+    env = {"DATABASE_URL": city_url}
+    issued = run("create-token", "gridworker", "--name", "handheld 0042", "--expires-days", "30", env=env)
+    assert issued.returncode == 0, issued.stderr
+    token = issued.stdout.strip()
+    listed = run("tokens", "--user", "gridworker", env=env)
+    assert listed.returncode == 0 and token not in listed.stdout
+    header, row = listed.stdout.strip().splitlines()
+    assert header.split("\t") == ["id", "name", "user", "created", "expires", "revoked"]
+    token_id, name, user, _created, expires, revoked = row.split("\t")
+    assert (name, user, revoked) == ("handheld 0042", "gridworker", "no") and expires.endswith("UTC")
+    with session_factory(make_engine(city_url))() as session:
+        assert user_for_token(session, token).username == "gridworker"
+    assert run("revoke-token", token_id, env=env).returncode == 0
+    assert run("tokens", env=env).stdout.strip().splitlines()[1].endswith("\tyes")
+    with session_factory(make_engine(city_url))() as session:
+        assert user_for_token(session, token) is None
+    assert [(action, target) for action, _, target in audit_trail(city_url)] == [
+        ("token_issued", f"token:{token_id}"), ("token_revoked", f"token:{token_id}")]
+    assert_one_clear_line(run("revoke-token", "99999", env=env), "99999")
+    assert_one_clear_line(run("create-token", "gridworker", "--name", "x", "--expires-days", "0", env=env),
+                          "expires-days")

@@ -1,0 +1,32 @@
+"""Signing in and out as a browser does: read the form for its CSRF token, then post it with the token."""
+from __future__ import annotations
+
+import re
+
+import requests
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def form_token(page: str) -> str:
+    """The CSRF token of the sign-in page (or of any page holding the form)."""
+    return CSRF_FIELD.search(page).group(1)
+
+
+def sign_in(http: requests.Session, base: str, username: str, password: str, **fields) -> requests.Response:
+    """Sign in over HTTP (requests); answers the form's answer, not followed (302 on success)."""
+    token = form_token(http.get(f"{base}/login").text)
+    return http.post(f"{base}/login", data={"username": username, "password": password, "csrf_token": token,
+                                            **fields}, allow_redirects=False)
+
+
+def sign_in_client(client, username: str, password: str, **fields):
+    """The same with Flask's test client."""
+    token = form_token(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token, **fields})
+
+
+def sign_out(http: requests.Session, base: str) -> requests.Response:
+    """Post the header's sign-out form, with the token the signed-in session's pages carry."""
+    token = form_token(http.get(f"{base}/login").text)
+    return http.post(f"{base}/logout", data={"csrf_token": token}, allow_redirects=False)
