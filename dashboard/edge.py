@@ -102,7 +102,19 @@ class _AtMost(LimitedStream):
 
 class EdgeRequest(Request):
     """Flask's request, with a chunked body held to the route's limit (`max_content_length`, which the REST API
-    sets per endpoint before reading)."""
+    sets per endpoint before reading), and a form over its limits refused to every reader: the first one may
+    be an extension that swallows errors (the sign-in limiter's key), and the body is gone after it."""
+
+    _form_refusal: RequestEntityTooLarge | None = None
+
+    def _load_form_data(self) -> None:
+        if self._form_refusal is not None:
+            raise self._form_refusal
+        try:
+            super()._load_form_data()
+        except RequestEntityTooLarge as refusal:
+            self._form_refusal = refusal
+            raise
 
     @cached_property
     def stream(self):
@@ -271,9 +283,10 @@ HEADERS = {
 
 def _after(config: Config, app: dash.Dash):
     def secure(response: Response) -> Response:
-        page = response.mimetype == "text/html"
-        response.headers["Content-Security-Policy"] = content_security_policy(app, config) if page \
-            else NOT_A_PAGE_POLICY
+        if "Content-Security-Policy" not in response.headers:  # an answer's own is stricter (a photo's sandbox)
+            page = response.mimetype == "text/html"
+            response.headers["Content-Security-Policy"] = content_security_policy(app, config) if page \
+                else NOT_A_PAGE_POLICY
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         # Scripts, styles and icons may be kept (Dash fingerprints its own); the rest may hold residents' data.

@@ -17,6 +17,7 @@ from backend.demo.seed import DEMO_PASSWORD
 from backend.models import Case
 from backend.platform.config import Config
 from tests.conftest import NOW
+from tests.signin import form_token, sign_in, sign_in_client
 
 OWN = "http://localhost"  # the test client's own origin
 FOREIGN = "https://evil.example"
@@ -51,8 +52,14 @@ def centre(make):
 
 def signed_in(centre, username: str = "dispatcher"):
     client = centre.server.test_client()
-    assert client.post("/login", data={"username": username, "password": DEMO_PASSWORD}).status_code == 302
+    assert sign_in_client(client, username, DEMO_PASSWORD).status_code == 302
     return client
+
+
+def sign_in_form(client, password: str = DEMO_PASSWORD, **fields) -> dict:
+    """The sign-in form's fields as the page gives them (its CSRF token among them)."""
+    token = form_token(client.get("/login").get_data(as_text=True))
+    return {"username": "dispatcher", "password": password, "csrf_token": token} | fields
 
 
 def token(centre, username: str = "dispatcher") -> str:
@@ -119,7 +126,7 @@ def test_callback_requests_are_json_only(centre):
 
 def test_signing_in_from_a_foreign_page_is_refused(centre):
     client = centre.server.test_client()
-    form = {"username": "dispatcher", "password": DEMO_PASSWORD}
+    form = sign_in_form(client)
     assert client.post("/login", data=form, headers={"Origin": FOREIGN}).status_code == 403
     assert client.get("/api/v1/cases").status_code == 401  # not signed in
     assert client.post("/login", data=form, headers={"Origin": OWN}).status_code == 302
@@ -150,15 +157,16 @@ def test_a_huge_sign_in_is_refused_before_the_password_is_hashed(centre, monkeyp
     real = dashboard.auth.authenticate
     monkeypatch.setattr(dashboard.auth, "authenticate", lambda *a: checked.append(a) or real(*a))
     client = centre.server.test_client()
-    response = client.post("/login", data={"username": "dispatcher", "password": "x" * (20 * MB)})
+    response = client.post("/login", data=sign_in_form(client, "x" * (20 * MB)))
     assert response.status_code == 413 and checked == []
-    assert client.post("/login", data={"username": "dispatcher", "password": "wrong"}).status_code == 401
+    assert client.post("/login", data=sign_in_form(client, "wrong")).status_code == 401
     assert len(checked) == 1  # the spy does see a sign-in that is read
 
 
 def test_a_sign_in_form_of_many_parts_is_refused(centre):
-    fields = {f"field{i}": "x" for i in range(200)} | {"username": "dispatcher", "password": DEMO_PASSWORD}
-    response = centre.server.test_client().post("/login", data=fields, content_type="multipart/form-data")
+    client = centre.server.test_client()
+    fields = {f"field{i}": "x" for i in range(200)} | sign_in_form(client)
+    response = client.post("/login", data=fields, content_type="multipart/form-data")
     assert response.status_code == 413
 
 
@@ -297,8 +305,7 @@ def test_the_basemaps_tiles_are_allowed_when_configured(make):
 
 def session_cookie(base: str) -> str:
     http_session = requests.Session()
-    assert http_session.post(f"{base}/login", data={"username": "duty", "password": DEMO_PASSWORD},
-                             allow_redirects=False).status_code == 302
+    assert sign_in(http_session, base, "duty", DEMO_PASSWORD).status_code == 302
     return "; ".join(f"{k}={v}" for k, v in http_session.cookies.items())
 
 

@@ -15,7 +15,7 @@ from backend.models import User
 from backend.platform.config import Config
 from backend.platform.db import make_engine, session_factory
 from backend.platform.i18n import Translator
-from tests.signin import sign_in_client
+from tests.signin import browser, sign_in_client
 
 # Nothing listens on port 1: connecting is refused at once.
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"
@@ -33,8 +33,7 @@ def centre(city_url):
 
 def signed_in(centre, username: str):
     """A test client signed in as `username`, naming the product's own page as a browser does (dashboard/edge.py)."""
-    client = centre.server.test_client()
-    client.environ_base["HTTP_ORIGIN"] = "http://localhost"
+    client = browser(centre.server)
     assert sign_in_client(client, username, DEMO_PASSWORD).status_code == 302
     client.dependencies = client.get("/_dash-dependencies").get_json()  # read while the database is there
     return client

@@ -15,7 +15,7 @@ from backend.demo.seed import DEMO_PASSWORD
 from backend.models import AuditEntry, User, UserSession
 from backend.platform.config import Config
 from backend.platform.i18n import Translator
-from tests.signin import form_token, sign_in_client
+from tests.signin import browser, form_token, sign_in_client
 
 ZH = Translator("zh_Hans")
 
@@ -31,7 +31,7 @@ def centre(city_url):
 
 
 def signed_in(centre, username: str = "duty", password: str = DEMO_PASSWORD):
-    client = centre.server.test_client()
+    client = browser(centre.server)
     assert sign_in_client(client, username, password).status_code == 302
     return client
 
@@ -42,7 +42,7 @@ def works(client) -> bool:
 
 def copy_of(centre, client):
     """Another browser holding the same cookie, as a thief who copied it would."""
-    thief = centre.server.test_client()
+    thief = browser(centre.server)
     thief.set_cookie("session", client.get_cookie("session").value)
     return thief
 
@@ -122,7 +122,7 @@ def test_the_header_signs_out_with_a_form_carrying_the_token(centre):
 
 
 def test_sign_in_without_the_form_token_is_refused(centre):
-    client = centre.server.test_client()
+    client = browser(centre.server)
     client.get("/login")
     answer = client.post("/login", data={"username": "duty", "password": DEMO_PASSWORD})
     assert answer.status_code == 400
@@ -148,7 +148,7 @@ def test_a_deactivation_ends_every_session_and_a_reactivation_allows_signing_in_
         deactivate(session, "duty", datetime.now(timezone.utc))
         session.commit()
     assert not works(client) and only_session(centre).ended_reason == "deactivated"
-    assert sign_in_client(centre.server.test_client(), "duty", DEMO_PASSWORD).status_code == 401
+    assert sign_in_client(browser(centre.server), "duty", DEMO_PASSWORD).status_code == 401
     with centre.sessions() as session:
         reactivate(session, "duty")
         session.commit()
@@ -200,8 +200,8 @@ def test_the_last_seen_time_is_written_at_most_once_a_minute(centre):
 
 
 def test_sign_ins_failures_and_sign_outs_are_in_the_audit_log(centre):
-    assert sign_in_client(centre.server.test_client(), "duty", "wrong-password").status_code == 401
-    assert sign_in_client(centre.server.test_client(), "x" * 300, "wrong-password").status_code == 401
+    assert sign_in_client(browser(centre.server), "duty", "wrong-password").status_code == 401
+    assert sign_in_client(browser(centre.server), "x" * 300, "wrong-password").status_code == 401
     sign_out(signed_in(centre))
     assert actions(centre) == [("sign_in_failed", "duty", "127.0.0.1"), ("sign_in_failed", "x" * 64, "127.0.0.1"),
                                ("sign_in", "duty", "127.0.0.1"), ("sign_out", "duty", "127.0.0.1")]
@@ -216,7 +216,7 @@ def test_the_session_cookie_is_secure_when_configured(city_url, secure):
 
     centre = create_app(Config(database_url=city_url, demo=True, simulator=False, secret_key="test-secret",
                                secure_cookies=secure))
-    client = centre.server.test_client()
+    client = browser(centre.server)
     token = form_token(client.get("/login").get_data(as_text=True))
     answer = client.post("/login", data={"username": "duty", "password": DEMO_PASSWORD, "csrf_token": token})
     cookie = next(c for c in answer.headers.getlist("Set-Cookie") if c.startswith("session="))
