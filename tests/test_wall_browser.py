@@ -30,10 +30,11 @@ def log_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD) ->
 
 
 # Grid cells are irregular: the centre of a path's bounding box can lie in a neighbour, and
-# the map may still be flying to its new bounds. Wait until the path has kept its place for
-# a few frames, then answer a point where the path itself is what a click would hit.
+# the map may still be flying to its new bounds (or not have begun: on a busy machine a path
+# can stand still off the map for a few frames before the flight). Wait until the path has kept
+# its place for a few frames and a click there would hit the path itself; give up after ~10 s.
 POINT_INSIDE = """path => new Promise(resolve => {
-    let last = null, still = 0;
+    let last = null, still = 0, frames = 0;
     const inside = () => {
         const r = path.getBoundingClientRect();
         for (let i = 1; i < 16; i++) for (let j = 1; j < 16; j++) {
@@ -47,7 +48,8 @@ POINT_INSIDE = """path => new Promise(resolve => {
         const key = [r.x, r.y, r.width, r.height].map(Math.round).join();
         still = key === last ? still + 1 : 0;
         last = key;
-        if (still >= 5) resolve(inside()); else requestAnimationFrame(tick);
+        const point = still >= 5 ? inside() : null;
+        if (point || ++frames > 600) resolve(point); else requestAnimationFrame(tick);
     };
     tick();
 })"""
