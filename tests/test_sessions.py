@@ -16,6 +16,7 @@ from backend.models import AuditEntry, User, UserSession
 from backend.platform.config import Config
 from backend.platform.i18n import Translator
 from tests.signin import browser, form_token, sign_in_client
+from tests.test_screens import components
 
 ZH = Translator("zh_Hans")
 
@@ -99,17 +100,6 @@ def test_sign_out_is_a_post_with_the_form_token(centre):
     assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 400
     assert works(client)
     assert sign_out(client).status_code == 302 and not works(client)
-
-
-def components(tree):
-    if isinstance(tree, dict):
-        if "type" in tree and "props" in tree:
-            yield tree
-        for value in tree.values():
-            yield from components(value)
-    elif isinstance(tree, list):
-        for item in tree:
-            yield from components(item)
 
 
 def test_the_header_signs_out_with_a_form_carrying_the_token(centre):
