@@ -156,5 +156,12 @@
     return [labels.online.replace("{count}", people.length), names.join("\n")];
   }
 
-  Object.assign(cc, { clock, newDay, restart, resume, receive, liveBadge, presence });
+  // The server ended this screen's session (signed out elsewhere, password changed, deactivated, idle): go to the
+  // sign-in page, which brings the user back here, rather than retry a link that will be refused.
+  function signedOut(notice) {
+    const here = encodeURIComponent(window.location.pathname + window.location.search);
+    window.location.assign(`/login?next=${here}${notice && notice.idle ? "&idle=1" : ""}`);
+  }
+
+  Object.assign(cc, { clock, newDay, restart, resume, receive, liveBadge, presence, signedOut });
 })(window.commandCentre = window.commandCentre || {});

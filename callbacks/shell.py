@@ -53,6 +53,8 @@ def register(app) -> None:
         Output("live-badge", "children"), Output("live-badge", "className"),
         Input("live-socket", "connected"), State("live-labels", "data"),
     )
+    app.clientside_callback("function(notice) { window.commandCentre.signedOut(notice); }",
+                            Input("live-socket", "data-signed_out"), prevent_initial_call=True)
     app.clientside_callback(
         "function(people, labels) { return window.commandCentre.presence(people, labels); }",
         Output("live-presence", "children"), Output("live-presence", "title"),

@@ -25,7 +25,7 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room
 
-from backend.accounts.sessions import end_idle, still_open
+from backend.accounts.sessions import end_idle, ended_idle, still_open
 from backend.accounts.tokens import still_valid
 from backend.events.bus import EventBus
 from backend.events.catchup import missed_events
@@ -156,20 +156,26 @@ class Connections(Worker):
             credentials = dict(self._credentials)
         if not credentials:
             return
-        valid = self.valid(set(credentials.values()), datetime.now(timezone.utc))
+        valid, idle = self.valid(set(credentials.values()), datetime.now(timezone.utc))
         for sid, credential in credentials.items():
             if credential not in valid:
+                # The screen is told first, so that it goes to the sign-in page (saying why) instead of retrying.
+                self._socketio.emit("signed_out", {"idle": credential in idle}, to=sid, ignore_queue=True)
                 self._socketio.server.disconnect(sid, namespace="/", ignore_queue=True)
 
-    def valid(self, credentials: set[tuple[str, str]], now: datetime) -> set[tuple[str, str]]:
-        """Which of these credentials still hold (ending the sessions found idle)."""
+    def valid(self, credentials: set[tuple[str, str]],
+              now: datetime) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        """Which of these credentials still hold, and which were sessions found idle (and now ended)."""
+        keys = {key for kind, key in credentials if kind == "session"}
         with self._sessions() as session:
-            sessions, idle = still_open(session, (key for kind, key in credentials if kind == "session"), now,
-                                        self._idle_minutes)
+            sessions, idle = still_open(session, keys, now, self._idle_minutes)
             tokens = still_valid(session, (key for kind, key in credentials if kind == "token"), now)
+            # A screen's own request may have found its session idle first, and ended it.
+            idle_before = ended_idle(session, keys - sessions - set(idle.values()))
         if idle:
             with self._sessions() as session:
                 begin_writing(session)
                 end_idle(session, idle, now)
                 session.commit()
-        return {("session", key) for key in sessions} | {("token", key) for key in tokens}
+        return ({("session", key) for key in sessions} | {("token", key) for key in tokens},
+                {("session", key) for key in {*idle.values(), *idle_before}})

@@ -53,7 +53,7 @@ def live_labels(_: Translator) -> dict:
 def live_link(_: Translator) -> list:
     """The socket and the browser's stores about it (see assets/live.js, `resume` and `receive`)."""
     return [
-        DashSocketIO(id="live-socket", eventNames=["events", "reload", "hello", "presence"]),
+        DashSocketIO(id="live-socket", eventNames=["events", "reload", "hello", "presence", "signed_out"]),
         dcc.Store(id="live-labels", data=live_labels(_)),
         dcc.Store(id="live-missed"),  # events missed (a lost connection, or a push Dash passed over)
         dcc.Store(id="live-reload"),  # "read everything afresh": first connection, or the stream moved on

@@ -2,6 +2,7 @@
 or idle session, a deactivated user are disconnected at the next recheck; the others stay."""
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -21,12 +22,14 @@ AGENT = {"User-Agent": "revocation-test"}  # one browser: its page requests and 
 
 
 class Watched:
-    """A Socket.IO client that notes when the server disconnects it."""
+    """A Socket.IO client that notes when the server disconnects it, and what it was told before."""
 
     def __init__(self, base: str, headers: dict):
         self.gone = threading.Event()
+        self.told: list[dict] = []  # the "signed_out" notices
         self.client = socketio.Client(reconnection=False)
         self.client.on("disconnect", lambda *reason: self.gone.set())
+        self.client.on("signed_out", self.told.append)
         self.client.connect(base, headers={**AGENT, **headers}, transports=["polling"], wait_timeout=WAIT)
 
     def close(self) -> None:
@@ -112,7 +115,29 @@ def test_an_idle_session_is_ended_and_its_socket_disconnected(rechecking, city_s
     with city_sessions() as session:
         session.execute(update(UserSession).values(last_seen_at=datetime.now(timezone.utc) - timedelta(hours=2)))
         session.commit()
-    assert watched.gone.wait(WAIT)
+    assert watched.gone.wait(WAIT) and watched.told == [{"idle": True}]  # so the screen says why
     with city_sessions() as session:
         assert session.scalar(select(UserSession.ended_reason)) == "idle"
         assert session.scalar(select(User.active).where(User.username == "leader"))
+
+
+def test_a_screen_whose_session_ends_goes_to_the_sign_in_page_and_comes_back(rechecking, city_sessions, page):
+    """The wall does not retry a link that will be refused: told its session ended, it asks to sign in again,
+    and signing in brings it back to where it was."""
+    from playwright.sync_api import expect
+
+    from tests.test_wall_browser import log_in
+
+    base, _ = rechecking
+    log_in(page, base, "duty")
+    page.goto(f"{base}/wall?grid=2")
+    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+    with city_sessions() as session:
+        session.execute(update(UserSession).values(last_seen_at=datetime.now(timezone.utc) - timedelta(hours=2)))
+        session.commit()
+    page.wait_for_url(re.compile(r".*/login\?next=%2Fwall%3Fgrid%3D2&idle=1$"), timeout=WAIT * 1000)
+    expect(page.locator(".login-notice")).to_be_visible()
+    page.fill("input[name=username]", "duty")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/wall?grid=2")

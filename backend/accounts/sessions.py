@@ -92,12 +92,12 @@ def end_all(session: Session, user_id: int, now: datetime, reason: str) -> int:
 
 
 def still_open(session: Session, key_hashes: Iterable[str], now: datetime,
-               idle_minutes: float) -> tuple[set[str], list[int]]:
-    """Of these sessions (by key hash): the hashes of those still open, and the ids of those now idle (to end
+               idle_minutes: float) -> tuple[set[str], dict[int, str]]:
+    """Of these sessions (by key hash): the hashes of those still open, and those now idle, by id (to end
     with `end_idle`)."""
     hashes = list(set(key_hashes))
     found: set[str] = set()
-    idle: list[int] = []
+    idle: dict[int, str] = {}
     for start in range(0, len(hashes), CHUNK):
         rows = session.execute(select(UserSession.id, UserSession.key_hash, UserSession.last_seen_at, User.role)
                                .join(User, User.id == UserSession.user_id)
@@ -105,7 +105,15 @@ def still_open(session: Session, key_hashes: Iterable[str], now: datetime,
                                       UserSession.ended_at.is_(None), User.active.is_(True))).all()
         for session_id, key_hash, last_seen_at, role in rows:
             if is_idle(last_seen_at, role, now, idle_minutes):
-                idle.append(session_id)
+                idle[session_id] = key_hash
             else:
                 found.add(key_hash)
     return found, idle
+
+
+def ended_idle(session: Session, key_hashes: Iterable[str]) -> set[str]:
+    """Of these sessions (by key hash), those that were ended for being idle (by whichever request saw it)."""
+    hashes = list(set(key_hashes))
+    return {key_hash for start in range(0, len(hashes), CHUNK)
+            for key_hash in session.scalars(select(UserSession.key_hash).where(
+                UserSession.key_hash.in_(hashes[start:start + CHUNK]), UserSession.ended_reason == IDLE))}
