@@ -149,9 +149,13 @@ class Attachment(Base):
     """A photo sent with a report or a feedback; the file lives on disk under UPLOAD_DIR."""
 
     __tablename__ = "attachment"
-    # Uploads never attached to a case, oldest first: what the daily clean-up removes.
-    __table_args__ = (Index("ix_attachment_unattached", "uploaded_at", postgresql_where=text("case_id IS NULL"),
-                            sqlite_where=text("case_id IS NULL")),)
+    __table_args__ = (
+        # Uploads never attached to a case, oldest first: what the daily clean-up removes.
+        Index("ix_attachment_unattached", "uploaded_at", postgresql_where=text("case_id IS NULL"),
+              sqlite_where=text("case_id IS NULL")),
+        # A user's uploads of a day: what the upload quota sums.
+        Index("ix_attachment_uploader_day", "uploaded_by_id", "uploaded_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)

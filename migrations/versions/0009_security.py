@@ -3,7 +3,8 @@
 Sessions live in `user_session` so that the server can end them (sign-out, a password change, a
 deactivation). `audit_entry` is append-only: on PostgreSQL a trigger refuses UPDATE and DELETE, so even
 the application's own database role cannot rewrite history through the product. Uploads never attached
-to a case are found by a partial index, for their daily clean-up.
+to a case are found by a partial index, for their daily clean-up, and a user's uploads of a day by another,
+for the upload quota.
 
 Revision ID: 0009
 Revises: 0008
@@ -79,10 +80,12 @@ def upgrade() -> None:
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.create_index('ix_attachment_unattached', ['uploaded_at'], unique=False,
                               postgresql_where=UNATTACHED, sqlite_where=UNATTACHED)
+        batch_op.create_index('ix_attachment_uploader_day', ['uploaded_by_id', 'uploaded_at'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.drop_index('ix_attachment_uploader_day')
         batch_op.drop_index('ix_attachment_unattached')
     op.execute("DELETE FROM user_account WHERE role = 'wall'")
     with op.batch_alter_table('user_account', schema=None) as batch_op:
