@@ -44,7 +44,8 @@ LAYOUT = """where things are:
 
 KNOWN_ERRORS = (ConfigError, DatabaseUnavailable, SchemaOutOfDate, SeedError, UserError, OSError)
 DEMO_ACCOUNTS = (("duty", "duty officer, whole city"), ("dispatcher", "dispatcher, whole city"),
-                 ("leader", "leader"), ("street1", "dispatcher of one street"), ("admin", "administrator"))
+                 ("leader", "leader"), ("street1", "dispatcher of one street"), ("admin", "administrator"),
+                 ("wall", "wall display, never idles: for a kiosk"))
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -137,13 +137,13 @@ def _teams(grids: list[dict], first_person: dict[int, int]) -> tuple[list[dict],
 
 
 def _demo_users(grids: list[dict]) -> list[dict]:
-    """One account per role at the city, two street dispatchers, a grid worker."""
+    """One account per role at the city (the wall display's among them), two street dispatchers, a grid worker."""
     root = grids[0]
     district_1, district_2 = [g for g in grids if g["level"] == 1][:2]
     unit = next(g for g in grids if g["level"] == 3 and g["code"].startswith(district_1["code"] + "-"))
     accounts = [("admin", "admin", root), ("leader", "leader", root), ("duty", "duty_officer", root),
                 ("dispatcher", "dispatcher", root), ("warning", "warning_officer", root),
-                ("street1", "dispatcher", district_1), ("street2", "dispatcher", district_2),
+                ("wall", "wall", root), ("street1", "dispatcher", district_1), ("street2", "dispatcher", district_2),
                 ("gridworker", "grid_worker", unit)]
     password_hash = hash_password(DEMO_PASSWORD)
     return [{"username": username, "password_hash": password_hash, "display_name": username, "role": role,
