@@ -89,6 +89,10 @@ class Config(BaseSettings):
     # 240/h is one every 15 s: the wall looks alive without flooding a small demo city.
     simulator_peak_per_hour: float = setting(240.0, env="SIMULATOR_PEAK_PER_HOUR", description=(
         "simulated reports per hour at the busiest hour (the night is quieter, see backend.demo.simulator)"))
+    simulator_staff: bool = setting(env="SIMULATOR_STAFF", default_factory=lambda settings: settings["demo"],
+                                    shown_default="`1` in demo mode, else `0`", description=(
+                                        "the demo's staff at work: cases registered, dispatched, handled and closed "
+                                        "by the demo accounts (backend.demo.staff); refused when `DEMO=0`"))
     # Time limits (DOMAIN.md §9 step lights).
     yellow_share: float = setting(0.8, env="YELLOW_SHARE", gt=0, lt=1, description=(
         "share of a case's time limit after which it gets a yellow card (red once it is overdue)"))
@@ -145,6 +149,13 @@ class Config(BaseSettings):
     def _production_has_a_secret(self) -> "Config":
         if not self.demo and "secret_key" not in self.model_fields_set:
             raise ValueError(f"SECRET_KEY must be set when DEMO=0 (production mode); {SECRET_KEY_HINT}")
+        return self
+
+    @model_validator(mode="after")
+    def _staff_only_in_demo(self) -> "Config":
+        # The staff player acts as people on real cases: in production that would be forged work.
+        if self.simulator_staff and not self.demo:
+            raise ValueError("SIMULATOR_STAFF=1 needs DEMO=1: simulated staff never act on a real city")
         return self
 
     @property
