@@ -1,12 +1,12 @@
 """The simulator keeps reports flowing, more by day than by night, through the real intake."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from backend.platform.config import Config
 from backend.geo.locator import GridLocator
 from backend.models import Case
-from backend.demo.simulator import NIGHT_SHARE, Simulator, rhythm
+from backend.demo.simulator import NIGHT_SHARE, WARM_UP_MINUTES, Simulator, rhythm
 from tests.conftest import NOW
 
 
@@ -31,3 +31,40 @@ def test_step_opens_a_located_case(city_sessions):
         created = session.scalars(select(Case).where(Case.created_at == NOW)).all()
     assert sorted(c.number for c in created) == sorted(numbers)
     assert all(c.grid_id is not None and c.state == "collected" for c in created)
+
+
+FOUR_AM = datetime(2026, 12, 1, 20, 0, tzinfo=timezone.utc)  # 04:00 on 2 December in Shanghai
+
+
+class _Waits:
+    """A stop event that is never set and notes each wait, so `run` goes on at once on a fixed clock."""
+
+    def __init__(self):
+        self.waits = []
+
+    def wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        return False
+
+
+def test_the_first_report_comes_within_a_minute_at_any_hour(city_sessions):
+    with city_sessions() as session:
+        locator = GridLocator.from_session(session)
+    for seed in range(20):  # at 04:00 the curve alone waits 100 s on average: many seeds would miss the minute
+        stop = _Waits()
+        Simulator(city_sessions, locator, Config(), seed=seed).run(stop, limit=1, clock=lambda: FOUR_AM)
+        assert stop.waits[0] <= 60
+    with city_sessions() as session:
+        assert len(session.scalars(select(Case).where(Case.created_at == FOUR_AM)).all()) == 20
+
+
+def test_the_first_minutes_are_busier_than_the_night(city_sessions):
+    with city_sessions() as session:
+        locator = GridLocator.from_session(session)
+    draws = {}
+    for since in (timedelta(0), timedelta(minutes=WARM_UP_MINUTES)):
+        simulator = Simulator(city_sessions, locator, Config(), seed=1)
+        draws[since] = simulator.next_delay(FOUR_AM, started=FOUR_AM - since)
+    warm, after = draws.values()
+    assert after == Simulator(city_sessions, locator, Config(), seed=1).next_delay(FOUR_AM)  # the curve again
+    assert warm < after

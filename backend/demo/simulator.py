@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -28,6 +29,12 @@ log = logging.getLogger(__name__)
 NIGHT_SHARE = 0.15
 PEAK_HOUR = 13.5
 PEAK_WIDTH_HOURS = 4.5
+# A new user must see life at once at any hour: the first report comes within FIRST_REPORT_SECONDS of the
+# start, and for the first WARM_UP_MINUTES reports come at least at WARM_UP_PER_HOUR (one every 30 s on
+# average) even at night, when the day's curve alone would leave the wall still for many minutes.
+FIRST_REPORT_SECONDS = 30
+WARM_UP_MINUTES = 5
+WARM_UP_PER_HOUR = 120.0
 CHANNELS = ["handheld", "hotline", "sms", "web"]
 CHANNEL_SHARES = [0.55, 0.2, 0.15, 0.1]
 
@@ -57,9 +64,16 @@ class Simulator:
         local = at.astimezone(self._tz)
         return self._peak * rhythm(local.hour + local.minute / 60)
 
-    def next_delay(self, at: datetime) -> float:
-        """Seconds until the next report: a Poisson process at the current rate."""
-        return float(self._rng.exponential(3600 / self.rate_per_hour(at)))
+    def next_delay(self, at: datetime, started: datetime | None = None) -> float:
+        """Seconds until the next report: a Poisson process at the current rate (at least the warm-up rate
+        in the first minutes after `started`)."""
+        rate = self.rate_per_hour(at)
+        if started is not None and at - started < timedelta(minutes=WARM_UP_MINUTES):
+            rate = max(rate, WARM_UP_PER_HOUR)
+        return float(self._rng.exponential(3600 / rate))
+
+    def first_delay(self) -> float:
+        return float(self._rng.uniform(1, FIRST_REPORT_SECONDS))
 
     def make_report(self) -> ReportIn:
         grid_id = int(self._rng.choice(self._unit_ids, p=self._unit_weights))
@@ -78,13 +92,16 @@ class Simulator:
             session.commit()
             return case.number
 
-    def run(self, stop: threading.Event, limit: int | None = None) -> None:
+    def run(self, stop: threading.Event, limit: int | None = None,
+            clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         """Submit reports until `stop` is set (or `limit` were made); a failed step is logged and the loop goes on."""
-        made = 0
-        while (limit is None or made < limit) and not stop.wait(self.next_delay(datetime.now(timezone.utc))):
+        made, started = 0, clock()
+        delay = self.first_delay()
+        while (limit is None or made < limit) and not stop.wait(delay):
             try:
-                number = self.step(datetime.now(timezone.utc))
+                number = self.step(clock())
                 made += 1
                 log.info("simulator opened case %s", number)
             except Exception:
                 log.exception("simulator step failed")
+            delay = self.next_delay(clock(), started)
