@@ -1,6 +1,6 @@
 """Background work of a serving process: the outbox relay, following the event stream for this process's
 screens, the time-limit sweeper, the job worker, renewing who is online, rechecking live connections' sign-ins,
-and the simulator in demo mode."""
+and the simulators (reports, and the staff at work) in demo mode."""
 from __future__ import annotations
 
 import threading
@@ -8,6 +8,7 @@ import threading
 from backend.cases.sweeper import Sweeper
 from backend.cases.uploads import UploadCleaner
 from backend.demo.simulator import Simulator
+from backend.demo.staff import StaffPlayer
 
 
 def start(centre) -> None:
@@ -18,6 +19,8 @@ def start(centre) -> None:
     if centre.config.simulator:
         simulator = Simulator(centre.sessions, centre.locator, centre.config)
         loops.append(simulator.run)
+    if centre.config.simulator_staff:
+        loops.append(StaffPlayer(centre.sessions, centre.config).run)
     for loop in loops:
         stop = threading.Event()
         threading.Thread(target=loop, args=(stop,), daemon=True).start()

@@ -3,10 +3,10 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from backend.platform.config import Config
+from backend.demo.simulator import NIGHT_SHARE, WARM_UP_MINUTES, Simulator, rhythm
 from backend.geo.locator import GridLocator
 from backend.models import Case
-from backend.demo.simulator import NIGHT_SHARE, WARM_UP_MINUTES, Simulator, rhythm
+from backend.platform.config import Config
 from tests.conftest import NOW
 
 

@@ -16,11 +16,11 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.platform.config import Config
-from backend.platform.db import begin_writing
 from backend.cases.intake import ReportIn, submit_report
 from backend.geo.locator import GridLocator
 from backend.models import Category, Grid
+from backend.platform.config import Config
+from backend.platform.db import begin_writing
 
 log = logging.getLogger(__name__)
 
