@@ -5,12 +5,12 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from backend.cases.sweeper import sweep
 from backend.cases.workflow import Actor
 from backend.demo.simulator import Simulator
-from backend.demo.staff import Move, StaffPlayer
+from backend.demo.staff import STAFF_LOCK, Move, StaffPlayer
 from backend.geo.locator import GridLocator
 from backend.geo.scope import Scope
 from backend.models import AuditEntry, Case, CaseEvent, Grid, OutboxEvent
@@ -82,6 +82,17 @@ def test_the_same_seed_and_clock_play_the_same_day(city_url, tmp_path):
         results.append(_live_day(session_factory(engine), Config(), hours=3))
         engine.dispose()
     assert results[0] == results[1] and sum(results[0][0].values()) > 0
+
+
+def test_one_process_at_a_time_plays_the_staff(pg_city):
+    later = NOW + timedelta(hours=1)
+    with pg_city() as other:  # another process's round, holding the lock in its transaction
+        other.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STAFF_LOCK})
+        assert not StaffPlayer(pg_city, Config(), seed=1).play(later)
+    taken = StaffPlayer(pg_city, Config(), seed=1).play(later)  # that round is over: this one plays
+    assert sum(taken.values()) > 0
+    with pg_city() as session:
+        assert _counts_after(session, CaseEvent, CaseEvent.at == later) == sum(taken.values())
 
 
 def test_a_refused_step_is_skipped(city_sessions):

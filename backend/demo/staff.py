@@ -99,9 +99,11 @@ class StaffPlayer(Worker):
             due = [(case.id, move) for case, limit in _open_cases(session)
                    if (move := self._move(session, staff, case, limit, now)) is not None]
             # The lock's transaction stays open until the round ends, so no other process plays meanwhile.
-            for case_id, move in due[:ACTIONS_PER_ROUND]:
+            for case_id, move in due:
                 if self.take(case_id, move, now):
                     taken[move.action] += 1
+                if taken.total() == ACTIONS_PER_ROUND:  # a refused step takes no place: stuck cases block none
+                    break
         return taken
 
     def take(self, case_id: int, move: Move, now: datetime) -> bool:
