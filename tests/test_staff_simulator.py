@@ -5,15 +5,15 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text, update
 
 from backend.cases.sweeper import sweep
 from backend.cases.workflow import Actor
 from backend.demo.simulator import Simulator
-from backend.demo.staff import STAFF_LOCK, Move, StaffPlayer
+from backend.demo.staff import ACTIONS_PER_ROUND, STAFF_LOCK, Move, StaffPlayer
 from backend.geo.locator import GridLocator
 from backend.geo.scope import Scope
-from backend.models import AuditEntry, Case, CaseEvent, Grid, OutboxEvent
+from backend.models import AuditEntry, Case, CaseEvent, Grid, OutboxEvent, person_grid
 from backend.platform.config import Config, ConfigError
 from backend.platform.db import make_engine, session_factory
 from tests.conftest import NOW
@@ -104,6 +104,21 @@ def test_a_refused_step_is_skipped(city_sessions):
     assert player.take(closed, move, NOW) is False
     with city_sessions() as session:
         assert _counts_after(session, CaseEvent, CaseEvent.case_id == closed, CaseEvent.at >= NOW) == 0
+
+
+def test_cases_refused_every_round_do_not_stall_the_rest(city_sessions):
+    with city_sessions() as session:  # a unit grid nobody serves: its registered cases cannot be dispatched
+        unit = session.scalar(select(Grid.id).where(Grid.level == 3).order_by(Grid.id))
+        session.execute(delete(person_grid).where(person_grid.c.grid_id == unit))
+        stuck = session.scalars(select(Case.id).where(Case.state == "closed").limit(ACTIONS_PER_ROUND + 1)).all()
+        session.execute(update(Case).where(Case.id.in_(stuck)).values(
+            state="registered", grid_id=unit, handling_level=3, assignee_person_id=None, deadline=None,
+            closed_at=None, card="none", updated_at=NOW - timedelta(days=3650)))  # the longest waiting of all
+        session.commit()
+    taken = StaffPlayer(city_sessions, Config(), seed=1).play(NOW + timedelta(hours=1))
+    assert taken.total() == ACTIONS_PER_ROUND  # the others still got their full round
+    with city_sessions() as session:
+        assert set(session.scalars(select(Case.state).where(Case.id.in_(stuck)))) == {"registered"}
 
 
 @pytest.mark.parametrize("config", [Config(simulator_staff=False), Config(demo=False, secret_key="k" * 32)],
