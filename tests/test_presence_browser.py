@@ -1,4 +1,5 @@
-"""Who is online, in Debian Chromium: the header's list names each person's role in the user's language."""
+"""In Debian Chromium: the header's list of who is online names each person's role in the user's language, and a
+missing page (and its tab) speaks it too."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
@@ -34,4 +35,5 @@ def test_a_missing_page_speaks_the_users_language(live_server, page):
     page.goto(f"{live_server}/no-such-screen")
     expect(page.locator(".screen-not-found")).to_contain_text(ZH("There is no such page"))
     expect(page.locator(".shell-message-page")).not_to_contain_text("404")
+    expect(page).to_have_title(f"{ZH('There is no such page')} · {ZH('Grid Command Centre')}")  # the tab too
     assert not page.console_errors

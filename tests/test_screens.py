@@ -111,6 +111,12 @@ def test_the_refusal_names_every_role_the_capability_table_gives_the_screen(cent
 def test_a_missing_page_is_a_translated_not_found(centre):
     page = open_page(signed_in(centre, "dispatcher"), "/no-such-screen")
     assert ZH("There is no such page") in page and "404" not in page
+    assert f'"title": "{ZH("There is no such page")} · {ZH("Grid Command Centre")}"' in page  # the browser's tab
+
+
+def test_a_screens_tab_title_is_in_the_users_language(centre):
+    client = signed_in(centre, "dispatcher")
+    assert f'"title": "{ZH("Wall display")} · {ZH("Grid Command Centre")}"' in open_page(client, "/wall")
 
 
 def notices(response) -> dict:
