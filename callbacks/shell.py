@@ -5,9 +5,9 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, no_update
 from sqlalchemy import text
 
+from backend.accounts.users import set_language
 from backend.platform.db import begin_writing
 from backend.platform.i18n import LANGUAGES
-from backend.models import User
 from callbacks.common import Clicks, now, session, user
 from layouts.shell import highlight
 
@@ -18,7 +18,7 @@ def switch_language(language: str | None):
         return no_update
     with session() as s:
         begin_writing(s)
-        s.get(User, user().id).language = language
+        set_language(s, user().id, language)
         s.commit()
     return language
 

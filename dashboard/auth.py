@@ -30,7 +30,7 @@ from backend.accounts.audit import record
 from backend.accounts.keys import digest
 from backend.accounts.sessions import end_idle, end_session, find_open, is_idle, start_session, touch, touch_due
 from backend.accounts.tokens import user_for_token
-from backend.accounts.users import authenticate
+from backend.accounts.users import authenticate, set_language
 from backend.geo.scope import Scope
 from backend.models import User
 from backend.platform.config import Config
@@ -206,15 +206,21 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _chosen_language() -> str | None:
+    """The language picked on the sign-in page (`?lang=`, then the form's), if any."""
+    lang = request.values.get("lang")
+    return lang if lang in LANGUAGES else None
+
+
 def _language() -> str:
-    lang = request.values.get("lang") or centre().config.default_language
+    lang = _chosen_language() or centre().config.default_language
     return lang if lang in LANGUAGES else "en"
 
 
 def _login_page(error: str = "", username: str = "", status: int = 200, notice: str = ""):
     lang = _language()
-    return render_template("login.html", _=Translator(lang), lang=lang, languages=LANGUAGES, error=error,
-                           notice=notice, username=username, csrf_token=generate_csrf(),
+    return render_template("login.html", _=Translator(lang), lang=lang, chosen=_chosen_language(),
+                           languages=LANGUAGES, error=error, notice=notice, username=username, csrf_token=generate_csrf(),
                            next=_safe_next(request.values.get("next"))), status
 
 
@@ -254,17 +260,20 @@ def login_submit():
     if not _csrf_ok():
         return _expired_form()
     command_centre = centre()
-    username, now = typed_username(), utcnow()
+    username, now, language = typed_username(), utcnow(), _chosen_language()
     with command_centre.sessions() as session:
         user = authenticate(session, username, request.form.get("password", ""))
         user_id, name = (user.id, user.username) if user else (None, username)
 
     def note(session) -> str | None:
-        """The audit entry, and for a right password the new session (answers its key)."""
+        """The audit entry, and for a right password the new session (answers its key) and the language picked on
+        the page, saved as the user's (as the header's switch saves it)."""
         if user_id is None:
             _audit(session, now, "sign_in_failed", name)
             return None
         _audit(session, now, "sign_in", name, user_id)
+        if language:
+            set_language(session, user_id, language)
         return start_session(session, user_id, now, request.remote_addr, request.headers.get("User-Agent"))
 
     key = _write(command_centre.sessions, note)

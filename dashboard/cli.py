@@ -22,7 +22,9 @@ from backend.platform.db import (DatabaseUnavailable, check_connection, check_re
 from backend.geo.locator import GridLocator
 from backend.platform.migrate import SchemaOutOfDate, current_revision, ensure_schema, head_revision, upgrade
 from backend.models import ROLES
-from backend.demo.seed import DEMO_PASSWORD, SeedError, is_seeded, seed_city
+from backend.accounts.permissions import NEVER_IDLE, role_names
+from backend.platform.i18n import Translator
+from backend.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, SeedError, is_seeded, seed_city
 from backend.demo.citygen.geometry import SCALES
 from backend.demo.simulator import Simulator
 from backend.accounts.tokens import list_tokens, new_token, revoke_token
@@ -43,9 +45,6 @@ LAYOUT = """where things are:
   backend/models/      the tables, one module per aggregate; migrations/ their history"""
 
 KNOWN_ERRORS = (ConfigError, DatabaseUnavailable, SchemaOutOfDate, SeedError, UserError, OSError)
-DEMO_ACCOUNTS = (("duty", "duty officer, whole city"), ("dispatcher", "dispatcher, whole city"),
-                 ("leader", "leader"), ("street1", "dispatcher of one street"), ("admin", "administrator"),
-                 ("wall", "wall display, never idles: for a kiosk"))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -132,13 +131,29 @@ def cmd_serve(config: Config, args) -> int:
 
     centre = create_app(config)
     background.start(centre)
-    print(f"Grid command centre: http://{config.host}:{config.port}/wall")
+    server = demo_server(centre.server, config.host, config.port)
+    print(f"Grid command centre: http://{config.host}:{config.port}/wall")  # listening by now
     if config.demo:
-        print(f"demo accounts (password {DEMO_PASSWORD}): "
-              + ", ".join(f"{name} ({what})" for name, what in DEMO_ACCOUNTS))
-    centre.socketio.run(centre.server, host=config.host, port=config.port, allow_unsafe_werkzeug=True,
-                        log_output=False)
+        print(demo_accounts(), flush=True)
+    server.serve_forever()
     return 0
+
+
+def demo_accounts() -> str:
+    """The seed's demo accounts (backend/demo/seed.py DEMO_ACCOUNTS), as the console lists them at start."""
+    names = role_names(Translator("en"))
+    return f"demo accounts (password {DEMO_PASSWORD}): " + ", ".join(
+        f"{username} ({names[role].lower()}, {scope}{', never idle: for a kiosk' if role in NEVER_IDLE else ''})"
+        for username, role, scope in DEMO_ACCOUNTS)
+
+
+def demo_server(app, host: str, port: int):
+    """The demo's server, bound: werkzeug's, threaded (Socket.IO's threading mode runs on it), without the startup
+    banner `app.run` prints (its red "development server" warning is for production, which runs gunicorn: see the
+    README's "Production"). Each request is still logged, errors with their traceback."""
+    from werkzeug.serving import make_server
+
+    return make_server(host, port, app, threaded=True)
 
 
 def cmd_seed(config: Config, args) -> int:

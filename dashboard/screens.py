@@ -46,9 +46,18 @@ def open_screen(screen: Screen, config, /, **query):
     return screen.layout(_, config, query)
 
 
+def page_title(label: Callable[[Translator], str]) -> Callable[..., str]:
+    """The browser tab's title of a page, in the user's language (Dash calls it with the path's variables)."""
+    def title(**_path) -> str:
+        _ = current_user.translator
+        return f"{label(_)} · {_('Grid Command Centre')}"
+    return title
+
+
 def register_pages(config) -> None:
     for order, screen in enumerate(SCREENS):
         dash.register_page(screen.name, path=screen.path, order=order, layout=partial(open_screen, screen, config),
-                           capability=screen.capability, label=screen.label)
+                           capability=screen.capability, label=screen.label, title=page_title(screen.label))
     # Dash shows the page of a module named like this for any path no screen has.
-    dash.register_page("not_found_404", layout=lambda **_: layouts.shell.not_found(current_user.translator))
+    dash.register_page("not_found_404", layout=lambda **_: layouts.shell.not_found(current_user.translator),
+                       title=page_title(lambda _: _("There is no such page")))

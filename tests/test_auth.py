@@ -1,10 +1,13 @@
 """Passwords are argon2 hashes; only signed-in users reach screens and data."""
+import re
+
 import pytest
 import requests
 from sqlalchemy import select
 
 from backend.accounts.users import UserError, authenticate, create_user
 from backend.models import User
+from backend.platform.db import make_engine, session_factory
 from backend.demo.seed import DEMO_PASSWORD
 from tests.signin import sign_in, sign_out
 
@@ -171,3 +174,35 @@ def test_no_token_or_password_is_written_to_the_log(live_server, city_url, caplo
     logged = "\n".join(record.getMessage() for record in caplog.records if not record.name.startswith("urllib3"))
     assert "GET /api/v1/cases?api_key=[redacted]" in logged  # the request log is there
     assert token not in logged and DEMO_PASSWORD not in logged and "wrong-password" not in logged
+
+
+def _language_of(city_url: str, username: str) -> str:
+    engine = make_engine(city_url)
+    with session_factory(engine)() as session:
+        language = session.scalar(select(User.language).where(User.username == username))
+    engine.dispose()
+    return language
+
+
+def test_the_language_picked_on_the_sign_in_page_becomes_the_users(live_server, city_url):
+    http = requests.Session()
+    page = http.get(f"{live_server}/login?lang=en&next=/hotline").text
+    assert 'name="lang" value="en"' in page and "next=/hotline" in page  # the picker keeps where to go next
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    response = http.post(f"{live_server}/login", data=fields | {"username": "dispatcher", "password": DEMO_PASSWORD},
+                         headers={"Origin": live_server}, allow_redirects=False)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/hotline")
+    assert _language_of(city_url, "dispatcher") == "en"
+    assert "Sign out" in http.get(f"{live_server}/_dash-layout").text
+
+
+def test_signing_in_without_picking_a_language_keeps_the_users(live_server, city_url):
+    assert 'name="lang"' not in requests.get(f"{live_server}/login").text
+    engine = make_engine(city_url)
+    with session_factory(engine)() as session:
+        session.scalar(select(User).where(User.username == "leader")).language = "en"
+        session.commit()
+    engine.dispose()
+    http = requests.Session()
+    assert sign_in(http, live_server, "leader", DEMO_PASSWORD).status_code == 302
+    assert _language_of(city_url, "leader") == "en"

@@ -4,14 +4,17 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.request
 
 from sqlalchemy import func, select
 
 from backend.accounts.tokens import user_for_token
 from backend.accounts.users import authenticate
+from backend.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 from backend.platform.config import settings_table
 from backend.platform.db import make_engine, session_factory
 from backend.models import AuditEntry, Grid, User
+from tests.conftest import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -182,3 +185,22 @@ def test_tokens_are_issued_listed_and_revoked_from_the_command_line(city_url):
     assert_one_clear_line(run("revoke-token", "99999", env=env), "99999")
     assert_one_clear_line(run("create-token", "gridworker", "--name", "x", "--expires-days", "0", env=env),
                           "expires-days")
+
+
+def test_serving_the_demo_lists_every_demo_account_and_no_development_server_banner(city_url):
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    server = subprocess.Popen([sys.executable, "-m", "dashboard", "--port", str(port), "--no-simulator"], cwd=ROOT,
+                              env=environment | {"DATABASE_URL": city_url}, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [server.stdout.readline(), server.stdout.readline()]
+        assert lines[0] == f"Grid command centre: http://127.0.0.1:{port}/wall\n"
+        assert lines[1].startswith(f"demo accounts (password {DEMO_PASSWORD}): ")
+        assert all(f"{username} (" in lines[1] for username, _role, _scope in DEMO_ACCOUNTS)
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30).status == 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        stdout, stderr = server.communicate(timeout=60)
+    assert "development server" not in stdout + stderr and "WARNING" not in stdout + stderr
+    assert "Running on" not in stderr and '"GET /healthz HTTP/1.1" 200' in stderr  # requests are still logged

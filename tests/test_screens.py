@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 import callbacks.wall
 
-from backend.accounts.permissions import ROLES, role_names
+from backend.accounts.permissions import ROLES, holders, role_names
 from backend.demo.seed import DEMO_PASSWORD
 from backend.models import User
 from backend.platform.config import Config
@@ -98,9 +98,25 @@ def test_a_screen_the_role_may_not_open_says_so_instead_of_rendering(centre):
     assert ZH("Dispatcher") in page and '"hotline"' not in page
 
 
+def test_the_refusal_names_every_role_the_capability_table_gives_the_screen(centre):
+    """Administrators take hotline calls too: the notice is read from the table, not written for two roles."""
+    page = open_page(signed_in(centre, "leader"), "/hotline")
+    roles = [role for role in ROLES if role in holders("take_hotline_calls")]
+    assert "admin" in roles
+    names = ZH("It is for: {roles}. Ask an administrator if you need it.").format(
+        roles=", ".join(role_names(ZH)[role] for role in roles))
+    assert names in page
+
+
 def test_a_missing_page_is_a_translated_not_found(centre):
     page = open_page(signed_in(centre, "dispatcher"), "/no-such-screen")
     assert ZH("There is no such page") in page and "404" not in page
+    assert f'"title": "{ZH("There is no such page")} · {ZH("Grid Command Centre")}"' in page  # the browser's tab
+
+
+def test_a_screens_tab_title_is_in_the_users_language(centre):
+    client = signed_in(centre, "dispatcher")
+    assert f'"title": "{ZH("Wall display")} · {ZH("Grid Command Centre")}"' in open_page(client, "/wall")
 
 
 def notices(response) -> dict:

@@ -57,6 +57,13 @@ def deactivate(session: Session, username: str, now: datetime) -> User:
     return user
 
 
+def set_language(session: Session, user_id: int, language: str) -> None:
+    """The language the user's screens speak (not committed)."""
+    if language not in LANGUAGE_CODES:
+        raise UserError(f"language: one of {', '.join(LANGUAGE_CODES)}")
+    session.get(User, user_id).language = language
+
+
 def reactivate(session: Session, username: str) -> User:
     """The user may sign in again (not committed); their tokens work again unless revoked or expired."""
     user = find_user(session, username)

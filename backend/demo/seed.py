@@ -36,6 +36,13 @@ POSITIONS = {
     3: ["网格长", "网格员", "网格警员", "楼栋长"],
 }
 DEMO_PASSWORD = "demo-pass-2026"
+# One account per role at the city (the wall display's among them), two street dispatchers, a grid worker:
+# (username, role, scope). The command line prints this list when it serves the demo.
+DEMO_ACCOUNTS = (("admin", "admin", "whole city"), ("leader", "leader", "whole city"),
+                 ("duty", "duty_officer", "whole city"), ("dispatcher", "dispatcher", "whole city"),
+                 ("warning", "warning_officer", "whole city"), ("wall", "wall", "whole city"),
+                 ("street1", "dispatcher", "street 1"), ("street2", "dispatcher", "street 2"),
+                 ("gridworker", "grid_worker", "a unit grid of street 1"))
 
 
 class SeedError(RuntimeError):
@@ -137,14 +144,12 @@ def _teams(grids: list[dict], first_person: dict[int, int]) -> tuple[list[dict],
 
 
 def _demo_users(grids: list[dict]) -> list[dict]:
-    """One account per role at the city (the wall display's among them), two street dispatchers, a grid worker."""
+    """The accounts of DEMO_ACCOUNTS, each bound to its scope's grid."""
     root = grids[0]
     district_1, district_2 = [g for g in grids if g["level"] == 1][:2]
     unit = next(g for g in grids if g["level"] == 3 and g["code"].startswith(district_1["code"] + "-"))
-    accounts = [("admin", "admin", root), ("leader", "leader", root), ("duty", "duty_officer", root),
-                ("dispatcher", "dispatcher", root), ("warning", "warning_officer", root),
-                ("wall", "wall", root), ("street1", "dispatcher", district_1), ("street2", "dispatcher", district_2),
-                ("gridworker", "grid_worker", unit)]
+    scopes = {"whole city": root, "street 1": district_1, "street 2": district_2, "a unit grid of street 1": unit}
+    accounts = [(username, role, scopes[scope]) for username, role, scope in DEMO_ACCOUNTS]
     password_hash = hash_password(DEMO_PASSWORD)
     return [{"username": username, "password_hash": password_hash, "display_name": username, "role": role,
              "grid_id": grid["id"], "language": "zh_Hans", "active": True}
