@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the command centre (default)")
     serve.add_argument("--host", help="address to listen on (HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (PORT, default 8050)")
-    serve.add_argument("--no-simulator", action="store_true", help="do not generate live demo reports")
+    serve.add_argument("--no-simulator", action="store_true", help="do not simulate the demo city (no live reports, no staff at work)")
     seed = commands.add_parser("seed", help="generate a demo city into the database")
     seed.add_argument("--scale", choices=list(SCALES), default="small")
     seed.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same city")
@@ -120,9 +120,16 @@ def prepare(config: Config) -> None:
     engine.dispose()
 
 
+def serving(config: Config, args) -> Config:
+    """The settings `serve` runs with: its options over the environment's (--no-simulator stills the whole demo
+    city, its reports and its staff)."""
+    return config.updated(host=args.host or config.host, port=args.port or config.port,
+                          simulator=config.simulator and not args.no_simulator,
+                          simulator_staff=config.simulator_staff and not args.no_simulator)
+
+
 def cmd_serve(config: Config, args) -> int:
-    config = config.updated(host=args.host or config.host, port=args.port or config.port,
-                            simulator=config.simulator and not args.no_simulator)
+    config = serving(config, args)
     _port_free(config.host, config.port)
     prepare(config)
     from dashboard.app import create_app  # imports Dash: only when serving

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from backend.accounts.tokens import user_for_token
 from backend.accounts.users import authenticate
 from backend.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
-from backend.platform.config import settings_table
+from backend.platform.config import Config, settings_table
 from backend.platform.db import make_engine, session_factory
 from backend.models import AuditEntry, Grid, User
 from tests.conftest import free_port
@@ -204,3 +204,15 @@ def test_serving_the_demo_lists_every_demo_account_and_no_development_server_ban
         stdout, stderr = server.communicate(timeout=60)
     assert "development server" not in stdout + stderr and "WARNING" not in stdout + stderr
     assert "Running on" not in stderr and '"GET /healthz HTTP/1.1" 200' in stderr  # requests are still logged
+
+
+def test_no_simulator_stills_the_whole_demo_city():
+    """Multi-process tests serve with --no-simulator and count on it: no staff may act on their cases either."""
+    from dashboard.cli import _parser, serving
+
+    config = Config(demo=True)
+    assert config.simulator and config.simulator_staff
+    still = serving(config, _parser().parse_args(["serve", "--no-simulator"]))
+    assert not still.simulator and not still.simulator_staff
+    alive = serving(config, _parser().parse_args(["serve", "--port", "8111"]))
+    assert alive.simulator and alive.simulator_staff and alive.port == 8111
