@@ -89,8 +89,9 @@ class Config(BaseSettings):
     # 240/h is one every 15 s: the wall looks alive without flooding a small demo city.
     simulator_peak_per_hour: float = setting(240.0, env="SIMULATOR_PEAK_PER_HOUR", description=(
         "simulated reports per hour at the busiest hour (the night is quieter, see backend.demo.simulator)"))
-    simulator_staff: bool = setting(env="SIMULATOR_STAFF", default_factory=lambda settings: settings["demo"],
-                                    shown_default="`1` in demo mode, else `0`", description=(
+    simulator_staff: bool = setting(env="SIMULATOR_STAFF", default_factory=lambda settings: settings["simulator"]
+                                    and settings["demo"], shown_default="`SIMULATOR`'s value in demo mode, else `0`",
+                                    description=(
                                         "the demo's staff at work: cases registered, dispatched, handled and closed "
                                         "by the demo accounts (backend.demo.staff); refused when `DEMO=0`"))
     # Time limits (DOMAIN.md §9 step lights).
