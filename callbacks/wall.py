@@ -214,7 +214,7 @@ def register(app) -> None:
     app.clientside_callback(
         "function(events, focus, labels, ...rest) { return window.commandCentre.applyEvents(events, focus, labels, rest); }",
         *(Output(f"wall-kpi-{key}", "children", allow_duplicate=True) for key in KPIS),
-        Output("wall-grids", "data", allow_duplicate=True),
+        Output("wall-grids", "data", allow_duplicate=True), Output("wall-updated", "children", allow_duplicate=True),
         Input("live-batch", "data"), State("wall-focus", "data"), State("wall-labels", "data"),
         *(State(f"wall-kpi-{key}", "children") for key in KPIS), State("wall-grids", "data"),
         prevent_initial_call=True)

@@ -50,7 +50,7 @@ def kpi_tile(key: str, label: str) -> dmc.Paper:
 def case_labels(_: Translator) -> dict:
     """What the browser needs to show pushed cases in the user's language (assets/wall.js)."""
     return {"language": _.language, "states": state_labels(_), "urgencies": urgency_labels(_),
-            "open_count": _("{count} open")}
+            "open_count": _("{count} open"), "updated": _("Updated {time}")}
 
 
 def map_panel(_: Translator, config) -> html.Section:
