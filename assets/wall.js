@@ -16,12 +16,18 @@
   // The "Updated" stamp: when the last change the wall shows was made (as the server writes it on a read).
   const updatedAt = (event, labels, timeZone) => labels.updated.replace("{time}", localTime(event.at, timeZone, true));
 
-  function caseRow(event, labels, timeZone) {
+  // An event's "community / unit grid", below the grid the wall shows (as callbacks/wall.py `grid_below`).
+  function gridBelow(place, level) {
+    const parts = place.split(" / ");
+    return level < 2 ? place : parts.length > 1 || level > 2 ? parts[parts.length - 1] : "";
+  }
+
+  function caseRow(event, labels, focus) {
     const en = labels.language !== "zh_Hans";
     const { state, urgency } = event.after;
     return {
-      id: String(event.case_id), number: event.number, time: localTime(event.created_at, timeZone),
-      category: en ? event.category_en : event.category, grid: en ? event.grid_en : event.grid,
+      id: String(event.case_id), number: event.number, time: localTime(event.created_at, focus.timezone),
+      category: en ? event.category_en : event.category, grid: gridBelow(en ? event.grid_en : event.grid, focus.level),
       state, state_label: labels.states[state], urgency, urgency_label: labels.urgencies[urgency], fresh: true,
     };
   }
@@ -63,8 +69,8 @@
       focus.kpis.forEach((key, index) => {
         if (e.day === focus.day || !focus.daily.includes(key)) figures[index] += e.counts[key];
       });
-      if (!e.before) add.unshift(caseRow(e, labels, focus.timezone));  // a new case, newest on top
-      else update.push(caseRow(e, labels, focus.timezone));
+      if (!e.before) add.unshift(caseRow(e, labels, focus));  // a new case, newest on top
+      else update.push(caseRow(e, labels, focus));
       if (child && e.counts.open_cases && e[child] != null) {
         deltas[e[child]] = (deltas[e[child]] || 0) + e.counts.open_cases;
       }
