@@ -66,7 +66,7 @@ def localized(_, row: dict, key: str) -> str:
 
 # Lower bounds of the map's five classes above "none", by the level of the grids drawn (1 districts,
 # 2 communities, 3 unit grids): fixed, so the same count has the same colour on every wall and every load.
-CLASS_BREAKS = {1: (1, 20, 50, 100, 200), 2: (1, 5, 10, 20, 40), 3: (1, 2, 4, 7, 10)}
+CLASS_BREAKS = {1: (1, 10, 25, 50, 100), 2: (1, 5, 10, 20, 40), 3: (1, 2, 4, 7, 10)}
 
 
 def legend(limits: list[int]) -> list[html.Div]:

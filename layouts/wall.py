@@ -73,12 +73,12 @@ def map_panel(_: Translator, config) -> html.Section:
 
 def cases_table(_: Translator) -> html.Section:
     columns = [
-        # Flex shares sized so the English labels fit at 1366 px; everything scales with the viewport. Category
-        # and grid names are the longest: they wrap onto a second line rather than lose their end.
-        {"field": "time", "headerName": _("Time"), "flex": 1.5},
-        {"field": "number", "headerName": _("Case number"), "flex": 2},
-        {"field": "category", "headerName": _("Category"), "flex": 1.8, **WRAPPED},
-        {"field": "grid", "headerName": _("Grid"), "flex": 1.9, **WRAPPED},
+        # Flex shares sized so the English labels fit at 1366 px; everything scales with the viewport. An older
+        # case's date, categories and grid names wrap onto a second line rather than lose their end.
+        {"field": "time", "headerName": _("Time"), "flex": 1.25, **WRAPPED},
+        {"field": "number", "headerName": _("Case number"), "flex": 2.3},
+        {"field": "category", "headerName": _("Category"), "flex": 1.7, **WRAPPED},
+        {"field": "grid", "headerName": _("Grid"), "flex": 1.8, **WRAPPED},
         {"field": "state_label", "headerName": _("State"), "flex": 1.45,
          "cellClass": {"function": "['wall-state', 'wall-state-' + params.data.state]"}},
         {"field": "urgency_label", "headerName": _("Urgency"), "flex": 1.3,

@@ -296,7 +296,7 @@ def test_the_legend_shows_fixed_classes_and_lies_below_the_map(live_server, page
     log_in(page, live_server, "duty")
     page.wait_for_url("**/wall")
     items = page.locator(".wall-legend-item")
-    expect(items).to_have_text(["0", "1–19", "20–49", "50–99", "100–199", "200+"])  # districts
+    expect(items).to_have_text(["0", "1–9", "10–24", "25–49", "50–99", "100+"])  # districts
     map_box, legend_box = page.locator("#wall-map").bounding_box(), page.locator(".wall-legend").bounding_box()
     assert legend_box["y"] >= map_box["y"] + map_box["height"]
     page.goto(f"{live_server}/wall?grid={children(city_sessions, city.id)[0].id}")
