@@ -27,10 +27,47 @@
     return { weight: 3 * lineScale(), color: "#a5f3fc", opacity: 1, fillOpacity: 0.85 };
   }
 
+  const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+
+  // Permanent labels never cover one another: where two would, the busier grid's stays and the other's is
+  // hidden (its polygon's colour and hover still tell). Run once the map has settled at a new view.
+  function declutter(map) {
+    const labelled = [];
+    map.eachLayer((layer) => {
+      const tooltip = layer.getTooltip && layer.getTooltip();
+      if (tooltip && tooltip.options.permanent && tooltip.getElement() && layer.feature) labelled.push(layer);
+    });
+    labelled.sort((a, b) => b.feature.properties.open_cases - a.feature.properties.open_cases);
+    const kept = [];
+    for (const layer of labelled) {
+      const element = layer.getTooltip().getElement();
+      const box = element.getBoundingClientRect();
+      const hidden = kept.some((other) => overlap(box, other));
+      element.classList.toggle("wall-grid-label--hidden", hidden);
+      if (!hidden) kept.push(box);
+    }
+  }
+
+  const scheduled = new WeakSet();
+  function scheduleDeclutter(map) {
+    if (scheduled.has(map)) return;
+    scheduled.add(map);
+    // After Leaflet's own handlers have placed the labels for the new view.
+    requestAnimationFrame(() => { scheduled.delete(map); declutter(map); });
+  }
+
   function gridLabel(feature, layer, context) {
     if (feature.id === context.hideout.selected) {
       layer.on("add", () => layer.bringToFront());  // so neighbours do not cover its outline
     }
+    layer.on("add", () => {
+      const map = layer._map;  // Leaflet has no public getter for a layer's map
+      if (!map._declutters) {
+        map._declutters = true;
+        map.on("zoomend moveend resize", () => scheduleDeclutter(map));
+      }
+      scheduleDeclutter(map);
+    });
     layer.bindTooltip(feature.properties.tooltip, {
       permanent: context.hideout.labels, direction: "center", className: "wall-grid-label", opacity: 1,
     });

@@ -8,17 +8,26 @@
 
   const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-  function localTime(iso, timeZone) {
-    return new Intl.DateTimeFormat("en-GB", { timeZone, hourCycle: "h23", hour: "2-digit", minute: "2-digit" })
-      .format(new Date(iso));
+  function localTime(iso, timeZone, seconds = false) {
+    const fields = { hour: "2-digit", minute: "2-digit", ...(seconds ? { second: "2-digit" } : {}) };
+    return new Intl.DateTimeFormat("en-GB", { timeZone, hourCycle: "h23", ...fields }).format(new Date(iso));
   }
 
-  function caseRow(event, labels, timeZone) {
+  // The "Updated" stamp: when the last change the wall shows was made (as the server writes it on a read).
+  const updatedAt = (event, labels, timeZone) => labels.updated.replace("{time}", localTime(event.at, timeZone, true));
+
+  // An event's "community / unit grid", below the grid the wall shows (as callbacks/wall.py `grid_below`).
+  function gridBelow(place, level) {
+    const parts = place.split(" / ");
+    return level < 2 ? place : parts.length > 1 || level > 2 ? parts[parts.length - 1] : "";
+  }
+
+  function caseRow(event, labels, focus) {
     const en = labels.language !== "zh_Hans";
     const { state, urgency } = event.after;
     return {
-      id: String(event.case_id), number: event.number, time: localTime(event.created_at, timeZone),
-      category: en ? event.category_en : event.category, grid: en ? event.grid_en : event.grid,
+      id: String(event.case_id), number: event.number, time: localTime(event.created_at, focus.timezone),
+      category: en ? event.category_en : event.category, grid: gridBelow(en ? event.grid_en : event.grid, focus.level),
       state, state_label: labels.states[state], urgency, urgency_label: labels.urgencies[urgency], fresh: true,
     };
   }
@@ -43,9 +52,10 @@
   const taken = { seq: 0 };
 
   // events: from `receive`; focus: the grid the wall shows, its day, and which of its figures (`kpis`) count
-  // for one day (`daily`); rest: the figures' texts, in the order of `kpis`, and the map data.
+  // for one day (`daily`); rest: the figures' texts, in the order of `kpis`, and the map data. Returns the
+  // figures, the map data and the "Updated" stamp.
   function applyEvents(events, focus, labels, rest) {
-    const unchanged = Array(focus ? focus.kpis.length + 1 : 5).fill(noUpdate());
+    const unchanged = Array(focus ? focus.kpis.length + 2 : 6).fill(noUpdate());
     const unseen = (events || []).filter((e) => e.seq > taken.seq);
     if (unseen.length) taken.seq = unseen[unseen.length - 1].seq;
     if (!unseen.length || !focus) return unchanged;
@@ -59,8 +69,8 @@
       focus.kpis.forEach((key, index) => {
         if (e.day === focus.day || !focus.daily.includes(key)) figures[index] += e.counts[key];
       });
-      if (!e.before) add.unshift(caseRow(e, labels, focus.timezone));  // a new case, newest on top
-      else update.push(caseRow(e, labels, focus.timezone));
+      if (!e.before) add.unshift(caseRow(e, labels, focus));  // a new case, newest on top
+      else update.push(caseRow(e, labels, focus));
       if (child && e.counts.open_cases && e[child] != null) {
         deltas[e[child]] = (deltas[e[child]] || 0) + e.counts.open_cases;
       }
@@ -70,7 +80,7 @@
     // renders, that applies only the last); rows it does not hold are not updated.
     window.dash_ag_grid.getApiAsync("wall-cases").then((api) => api.applyTransaction(
       { add, addIndex: 0, update: update.filter((row) => api.getRowNode(row.id)) }));
-    return [...figures.map(String), map];
+    return [...figures.map(String), map, updatedAt(mine[mine.length - 1], labels, focus.timezone)];
   }
 
   // Redrawing the map's polygons and labels costs the page tens of milliseconds: its counts change at most

@@ -1,7 +1,6 @@
 """Wall display callbacks: drill-down navigation, and one refresh path for KPIs, map counts and cases."""
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
@@ -65,17 +64,9 @@ def localized(_, row: dict, key: str) -> str:
     return row[key] if _.language == "zh_Hans" else row[f"{key}_en"]
 
 
-def thresholds(counts: list[int]) -> list[int]:
-    """Lower bounds of the five classes above "none": 1, then a round step (1, 2, 5 x 10^n) small enough
-    that the busiest grid lands in the top class (once it has 5 open cases), so hot spots stand out at
-    every level of the tree."""
-    top = max(counts, default=0)
-    if top == 0:
-        return []
-    rough = max((top - 1) / 4, 1)
-    magnitude = 10 ** math.floor(math.log10(rough))
-    step = max(m * magnitude for m in (1, 2, 5) if m * magnitude <= rough)
-    return [1 + step * k for k in range(5)]
+# Lower bounds of the map's five classes above "none", by the level of the grids drawn (1 districts,
+# 2 communities, 3 unit grids): fixed, so the same count has the same colour on every wall and every load.
+CLASS_BREAKS = {1: (1, 10, 25, 50, 100), 2: (1, 5, 10, 20, 40), 3: (1, 2, 4, 7, 10)}
 
 
 def legend(limits: list[int]) -> list[html.Div]:
@@ -95,7 +86,14 @@ def map_features(_, collection: dict) -> dict:
     return collection
 
 
-def case_rows(_, cases: list[dict], at: datetime, tz: ZoneInfo) -> list[dict]:
+def grid_below(place: str, level: int) -> str:
+    """What a case row's "community / unit grid" says below the grid the wall shows (of `level`): from a
+    community down, its unit grid alone (assets/wall.js, `gridBelow`, does the same for pushed rows)."""
+    parts = place.split(" / ")
+    return place if level < 2 else parts[-1] if len(parts) > 1 or level > 2 else ""
+
+
+def case_rows(_, cases: list[dict], at: datetime, tz: ZoneInfo, level: int) -> list[dict]:
     states, urgencies = state_labels(_), urgency_labels(_)
     today = at.astimezone(tz).date()
 
@@ -104,7 +102,7 @@ def case_rows(_, cases: list[dict], at: datetime, tz: ZoneInfo) -> list[dict]:
         return f"{local:%H:%M}" if local.date() == today else f"{local:%m-%d %H:%M}"
 
     return [{"id": str(c["id"]), "number": c["number"], "time": when(c["created_at"]),
-             "category": localized(_, c, "category"), "grid": localized(_, c, "grid"),
+             "category": localized(_, c, "category"), "grid": grid_below(localized(_, c, "grid"), level),
              "state": c["state"], "state_label": states[c["state"]],
              "urgency": c["urgency"], "urgency_label": urgencies[c["urgency"]],
              "fresh": at - c["created_at"] < FRESH}
@@ -184,7 +182,7 @@ def refresh(grid_id: ShownGrid, _reload: Any, _pushed_reload: Any):
                                   else {"type": "FeatureCollection", "features": [feature(grid, kpis["open_cases"])]})
         cases = latest_cases(s, scope)
         counted = in_flight(s, scope, at)
-    limits = thresholds([f["properties"]["open_cases"] for f in collection["features"]])
+    limits = list(CLASS_BREAKS[frame.level + 1 if frame else grid.level])
     hideout = {"colours": MAP_COLOURS, "thresholds": limits, "selected": grid.id if grid.level == 3 else None,
                "labels": len(collection["features"]) <= MAX_LABELS}
     updated = _("Updated {time}").format(time=_.clock(at, tz))
@@ -194,7 +192,7 @@ def refresh(grid_id: ShownGrid, _reload: Any, _pushed_reload: Any):
              "timezone": config.timezone, "day": Day.of(at, config.timezone).date.isoformat(), "head": head,
              "counted": counted, "kpis": KPIS, "daily": DAILY}
     return (*(str(kpis[key]) for key in KPIS),
-            collection, hideout, legend(limits), case_rows(_, cases, at, tz), updated, focus)
+            collection, hideout, legend(limits), case_rows(_, cases, at, tz, grid.level), updated, focus)
 
 
 def register(app) -> None:
@@ -214,7 +212,7 @@ def register(app) -> None:
     app.clientside_callback(
         "function(events, focus, labels, ...rest) { return window.commandCentre.applyEvents(events, focus, labels, rest); }",
         *(Output(f"wall-kpi-{key}", "children", allow_duplicate=True) for key in KPIS),
-        Output("wall-grids", "data", allow_duplicate=True),
+        Output("wall-grids", "data", allow_duplicate=True), Output("wall-updated", "children", allow_duplicate=True),
         Input("live-batch", "data"), State("wall-focus", "data"), State("wall-labels", "data"),
         *(State(f"wall-kpi-{key}", "children") for key in KPIS), State("wall-grids", "data"),
         prevent_initial_call=True)

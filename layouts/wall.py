@@ -21,6 +21,8 @@ CASES_THEME = """themeQuartz.withParams({
     spacing: 'clamp(4px, 0.3vw, 12px)', cellHorizontalPadding: 'clamp(6px, 0.5vw, 20px)'
 })"""
 
+WRAPPED = {"wrapText": True, "autoHeight": True, "cellClass": "wall-cell-wrapped"}
+
 
 def kpi_labels(_: Translator) -> dict[str, str]:
     return {"reports_today": _("Reports today"), "open_cases": _("Open cases"), "overdue": _("Overdue"),
@@ -50,7 +52,7 @@ def kpi_tile(key: str, label: str) -> dmc.Paper:
 def case_labels(_: Translator) -> dict:
     """What the browser needs to show pushed cases in the user's language (assets/wall.js)."""
     return {"language": _.language, "states": state_labels(_), "urgencies": urgency_labels(_),
-            "open_count": _("{count} open")}
+            "open_count": _("{count} open"), "updated": _("Updated {time}")}
 
 
 def map_panel(_: Translator, config) -> html.Section:
@@ -60,21 +62,23 @@ def map_panel(_: Translator, config) -> html.Section:
             # The first navigation fits the user's grid.
             grid_map("wall-map", config, grid_layer("wall-grids", EMPTY_MAP), className="wall-map",
                      zoomControl=False),
-            html.Div(className="wall-legend", children=[
-                html.Div(_("Open cases"), className="wall-legend-title"),
-                html.Div(id="wall-legend-scale", className="wall-legend-scale"),
-            ]),
+        ]),
+        # Below the map, not over it: a legend in a corner covers whichever grid lies there.
+        html.Div(className="wall-legend", children=[
+            html.Div(_("Open cases"), className="wall-legend-title"),
+            html.Div(id="wall-legend-scale", className="wall-legend-scale"),
         ]),
         className="wall-map-panel")
 
 
 def cases_table(_: Translator) -> html.Section:
     columns = [
-        # Flex shares sized so the English labels fit at 1366 px; everything scales with the viewport.
-        {"field": "time", "headerName": _("Time"), "flex": 1.5},
-        {"field": "number", "headerName": _("Case number"), "flex": 2},
-        {"field": "category", "headerName": _("Category"), "flex": 1.8},
-        {"field": "grid", "headerName": _("Grid"), "flex": 1.8},
+        # Flex shares sized so the English labels fit at 1366 px; everything scales with the viewport. An older
+        # case's date, categories and grid names wrap onto a second line rather than lose their end.
+        {"field": "time", "headerName": _("Time"), "flex": 1.25, **WRAPPED},
+        {"field": "number", "headerName": _("Case number"), "flex": 2.3},
+        {"field": "category", "headerName": _("Category"), "flex": 1.7, **WRAPPED},
+        {"field": "grid", "headerName": _("Grid"), "flex": 1.8, **WRAPPED},
         {"field": "state_label", "headerName": _("State"), "flex": 1.45,
          "cellClass": {"function": "['wall-state', 'wall-state-' + params.data.state]"}},
         {"field": "urgency_label", "headerName": _("Urgency"), "flex": 1.3,

@@ -263,3 +263,25 @@ def test_the_overdue_tile_turns_red_when_a_pushed_red_card_makes_the_first_overd
     expect(page.locator("#wall-kpi-overdue")).to_have_text("1")
     expect(tile).to_have_class(re.compile("wall-kpi--alert"))
     assert page.console_errors == []
+
+
+def test_the_updated_stamp_shows_when_the_last_change_the_wall_applied_was_made(live, page, city_sessions):
+    """Pushed changes move the "Updated" stamp to the time of the last one applied, not of the last read."""
+    from zoneinfo import ZoneInfo
+
+    from backend.platform.config import Config
+    from backend.cases.intake import ReportIn, submit_report
+
+    base, centre = live
+    open_live_wall(page, base)
+    read_stamp = page.locator("#wall-updated").inner_text()
+    made = (datetime.now(timezone.utc) - timedelta(minutes=37)).replace(microsecond=0)
+    with city_sessions() as session:
+        submit_report(session, ReportIn(channel="web", description="井盖缺失", category_code="CA-01-01"),
+                      centre.locator, made, Config())
+        session.commit()
+    centre.relay.publish_pending()
+    stamp = "更新于 " + f"{made.astimezone(ZoneInfo(centre.config.timezone)):%H:%M:%S}"  # duty reads Chinese
+    expect(page.locator("#wall-updated")).to_have_text(stamp)
+    assert read_stamp != stamp
+    assert page.console_errors == []

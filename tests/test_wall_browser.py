@@ -5,7 +5,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import expect
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 from sqlalchemy import select
 
 from backend.geo.grids import scoped_grid
@@ -241,3 +242,101 @@ def test_while_the_database_is_gone_the_wall_says_so_and_recovers_by_itself(live
     click_polygon(page)
     districts = re.compile("|".join(re.escape(_.name(grid)) for grid in children(city_sessions, city.id)))
     expect(page.locator(CRUMBS)).to_have_text([_.name(city), districts])
+
+
+# Cells of the case table whose text does not fit (AG Grid cuts it with an ellipsis).
+CUT_CELLS = """() => [...document.querySelectorAll('#wall-cases .ag-center-cols-container .ag-cell')]
+    .filter(cell => cell.scrollWidth > cell.clientWidth + 1 || cell.scrollHeight > cell.clientHeight + 1)
+    .map(cell => cell.getAttribute('col-id') + ': ' + cell.textContent)"""
+
+
+def expect_no_cut_cells(page) -> None:
+    """Once the rows are read (with the "Updated" stamp) and laid out, no cell's text is cut."""
+    expect(page.locator("#wall-updated")).not_to_be_empty()
+    expect(page.locator("#wall-cases .ag-row").first).to_be_visible()
+    try:
+        page.wait_for_function(f"() => ({CUT_CELLS})().length === 0", timeout=5_000)
+    except PlaywrightTimeout:
+        pass  # the assertion says which
+    assert page.evaluate(CUT_CELLS) == []
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_case_tables_columns_are_not_cut_in_either_language(live_server, chromium, size):
+    context = chromium.new_context(viewport={"width": size[0], "height": size[1]})
+    wall = context.new_page()
+    log_in(wall, live_server, "duty")
+    wall.wait_for_url("**/wall")
+    for language, open_label in (("English", "Open cases"), ("简体中文", "在办案件")):
+        expect_no_cut_cells(wall)
+        wall.get_by_text(language, exact=True).click()  # Chinese last: duty reads Chinese in the other tests
+        expect(wall.locator(".wall-kpi-label").nth(1)).to_have_text(open_label)
+    context.close()
+
+
+def test_below_a_community_the_grid_column_names_only_the_unit_grid(live_server, page, city_sessions):
+    city, _ = user_view(city_sessions, "duty")
+    community = children(city_sessions, children(city_sessions, city.id)[0].id)[0]
+    units = {unit.name for unit in children(city_sessions, community.id)}
+    log_in(page, live_server, "duty")
+    page.wait_for_url("**/wall")
+    page.goto(f"{live_server}/wall?grid={community.id}")
+    expect(page.locator(CRUMBS)).to_have_count(3)
+    cells = page.locator("#wall-cases .ag-center-cols-container .ag-cell[col-id='grid']")
+    expect(cells.first).to_be_visible()
+    shown = set(cells.all_inner_texts())
+    assert shown and shown <= units, shown
+    assert page.console_errors == []
+
+
+def test_the_legend_shows_fixed_classes_and_lies_below_the_map(live_server, page, city_sessions):
+    """The same count has the same colour on every wall and every load: the classes are fixed per level of
+    the grids drawn, whatever the counts; the legend lies under the map, covering no grid."""
+    city, _ = user_view(city_sessions, "duty")
+    log_in(page, live_server, "duty")
+    page.wait_for_url("**/wall")
+    items = page.locator(".wall-legend-item")
+    expect(items).to_have_text(["0", "1–9", "10–24", "25–49", "50–99", "100+"])  # districts
+    map_box, legend_box = page.locator("#wall-map").bounding_box(), page.locator(".wall-legend").bounding_box()
+    assert legend_box["y"] >= map_box["y"] + map_box["height"]
+    page.goto(f"{live_server}/wall?grid={children(city_sessions, city.id)[0].id}")
+    expect(items).to_have_text(["0", "1–4", "5–9", "10–19", "20–39", "40+"])  # communities
+    assert page.console_errors == []
+
+
+# The boxes of the map's labels that are shown (not hidden as covering another).
+SHOWN_LABELS = """() => [...document.querySelectorAll('#wall-map .wall-grid-label')]
+    .filter(label => getComputedStyle(label).opacity !== '0')
+    .map(label => { const r = label.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+
+
+OVERLAP = """boxes => boxes.some((a, i) => boxes.slice(i + 1).some(b =>
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]))"""
+
+
+def overlapping(boxes: list[list[float]]) -> list[tuple[int, int]]:
+    return [(i, j) for i, a in enumerate(boxes) for j, b in enumerate(boxes[i + 1:], i + 1)
+            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+
+
+def test_the_maps_labels_do_not_overlap_in_english(live_server, page, city_sessions):
+    city, _ = user_view(city_sessions, "duty")
+    district = children(city_sessions, city.id)[0]
+    log_in(page, live_server, "duty")
+    page.wait_for_url("**/wall")
+    page.get_by_text("English", exact=True).click()
+    try:
+        for grid, grids in ((city, children(city_sessions, city.id)), (district, children(city_sessions, district.id))):
+            page.goto(f"{live_server}/wall?grid={grid.id}")
+            expect(page.locator(LABELS)).to_have_text([g.name_en for g in grids])
+            try:  # the labels settle once the map is at the grid; a failure is told by the assertion
+                page.wait_for_function(f"() => ({SHOWN_LABELS})().length && !({OVERLAP})(({SHOWN_LABELS})())",
+                                       timeout=5_000)
+            except PlaywrightTimeout:
+                pass
+            boxes = page.evaluate(SHOWN_LABELS)
+            assert boxes and overlapping(boxes) == []
+    finally:
+        page.get_by_text("简体中文", exact=True).click()  # duty reads Chinese in the other tests
+        expect(page.locator(".wall-kpi-label").nth(1)).to_have_text("在办案件")
+    assert page.console_errors == []
