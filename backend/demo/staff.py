@@ -96,8 +96,9 @@ class StaffPlayer(Worker):
             if not one_at_a_time(session, STAFF_LOCK):
                 return taken
             staff = _Staff(session)
-            due = [(case.id, move) for case, limit in _open_cases(session)
-                   if (move := self._move(session, staff, case, limit, now)) is not None]
+            # Lazily: a step's lookups (its handler, the proposals) are made only until the round is full.
+            due = ((case.id, move) for case, limit in _open_cases(session)
+                   if (move := self._move(session, staff, case, limit, now)) is not None)
             # The lock's transaction stays open until the round ends, so no other process plays meanwhile.
             for case_id, move in due:
                 if self.take(case_id, move, now):
