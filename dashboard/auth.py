@@ -196,6 +196,15 @@ class RecentTokens:
         return user
 
 
+class SignInManager(LoginManager):
+    """Flask-Login, whose "strong" protection guards only a session that holds a user. A session with nothing
+    but a form's CSRF token (a visit to the sign-in page) has nothing to protect; Flask-Login would call it
+    tampered with and make the request anonymous, a bearer token's included, on every request after."""
+
+    def _session_protection_failed(self) -> bool:
+        return "_user_id" in cookie and super()._session_protection_failed()
+
+
 blueprint = Blueprint("auth", __name__, template_folder="templates")  # login.html
 
 
@@ -374,7 +383,7 @@ def init_auth(server: Flask, sessions, config: Config) -> None:
     # its user signs out.
     server.config["WTF_CSRF_TIME_LIMIT"] = None
     logging.getLogger("werkzeug").addFilter(REDACT_SECRETS)
-    manager = LoginManager(server)
+    manager = SignInManager(server)
     manager.session_protection = "strong"
     # Remember-me cookies are never set (login_user without remember); one would hold a session key too,
     # and so open only what the session still opens.

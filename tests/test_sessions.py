@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from backend.accounts.keys import digest
 from backend.accounts.sessions import TOUCH_SECONDS
+from backend.accounts.tokens import issue_token
 from backend.accounts.users import create_user, deactivate, reactivate, set_password
 from backend.demo.seed import DEMO_PASSWORD
 from backend.models import AuditEntry, User, UserSession
@@ -227,3 +228,17 @@ def test_the_headers_sign_out_button_signs_out_in_the_browser(live_server, page)
     page.goto(f"{live_server}/wall")
     page.wait_for_url(re.compile(r".*/login\?next=/wall$"))
     assert page.console_errors == []
+
+
+def test_a_bearer_token_works_beside_a_cookie_from_the_sign_in_page(centre):
+    """Visiting the sign-in page leaves a session holding only the form's token: no user to protect, so a
+    device's bearer token beside it still acts (Flask-Login's strong protection refused it every time)."""
+    with centre.sessions() as session:
+        token = issue_token(session, "admin", "probe", datetime.now(timezone.utc))
+        session.commit()
+    client = browser(centre.server)
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/cases?limit=1", headers=bearer).status_code == 200
+    client.get("/login")
+    assert client.get("/api/v1/cases?limit=1", headers=bearer).status_code == 200
+    assert client.get("/api/v1/cases?limit=1").status_code == 401
