@@ -17,6 +17,7 @@ import callbacks
 import layouts
 from backend import api, open311
 from backend.platform.config import Config
+from backend.models import number_cases_in
 from backend.platform.db import make_engine, session_factory
 from backend.platform.jobs import JobWorker
 from backend.events.bus import EventBus, make_bus
@@ -25,7 +26,7 @@ from backend.cases.batcher import IntakeBatcher
 from backend.geo.locator import GridLocator
 from dashboard import context, edge
 from dashboard.auth import init_auth
-from dashboard.screens import SCREENS, register_pages
+from dashboard.screens import SCREENS, register_pages, title_of
 from dashboard.presence import Presence, make_register
 from dashboard.realtime import Connections, Follower, init_realtime
 
@@ -95,8 +96,14 @@ def _server(config: Config) -> Flask:
     return server
 
 
+class _Dash(dash.Dash):
+    def interpolate_index(self, **kwargs) -> str:
+        # The tab's title in the user's language from the first byte, not only once Dash has set the page's.
+        return super().interpolate_index(**{**kwargs, "title": title_of(request.path)})
+
+
 def _dash(server: Flask, config: Config) -> dash.Dash:
-    app = dash.Dash(
+    app = _Dash(
         __name__,
         server=server,
         use_pages=True,
@@ -133,6 +140,7 @@ def socketio_channel(redis_url: str | None) -> str:
 
 
 def create_app(config: Config) -> CommandCentre:
+    number_cases_in(config.timezone)
     engine = make_engine(config.database_url)
     sessions = session_factory(engine)
     server = _server(config)

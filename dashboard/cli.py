@@ -21,7 +21,7 @@ from backend.platform.db import (DatabaseUnavailable, check_connection, check_re
                                  session_factory)
 from backend.geo.locator import GridLocator
 from backend.platform.migrate import SchemaOutOfDate, current_revision, ensure_schema, head_revision, upgrade
-from backend.models import ROLES
+from backend.models import ROLES, number_cases_in
 from backend.accounts.permissions import NEVER_IDLE, role_names
 from backend.platform.i18n import Translator
 from backend.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, SeedError, is_seeded, seed_city
@@ -296,7 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
-        return COMMANDS[args.command](Config.from_env(), args)
+        config = Config.from_env()
+        number_cases_in(config.timezone)
+        return COMMANDS[args.command](config, args)
     except KNOWN_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -54,6 +54,14 @@ def page_title(label: Callable[[Translator], str]) -> Callable[..., str]:
     return title
 
 
+def title_of(path: str) -> str:
+    """The title of the page at `path` as the first HTML carries it, before Dash sets the page's own."""
+    screen = next((screen for screen in SCREENS if screen.path == path), None)
+    if not current_user.is_authenticated:
+        return "Grid Command Centre"
+    return page_title(screen.label if screen else lambda _: _("There is no such page"))()
+
+
 def register_pages(config) -> None:
     for order, screen in enumerate(SCREENS):
         dash.register_page(screen.name, path=screen.path, order=order, layout=partial(open_screen, screen, config),

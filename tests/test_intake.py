@@ -1,5 +1,5 @@
 """A report from any channel opens a case in its unit grid, or is refused with nothing written."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import shapely
@@ -171,3 +171,14 @@ def test_a_users_report_must_lie_in_the_users_scope_and_the_systems_anywhere(wor
         assert [(r.status, r.error.field) for r in refused] == [("refused", "lon/lat")] * 2
         assert _counts(session) == before
         assert [r.status for r in submit_reports(session, reports, locator, NOW, CONFIG)] == ["created"] * 2
+
+
+def test_a_case_number_names_the_local_day_it_was_opened(world):
+    """A case opened at 04:03 on 2 December in Shanghai is 20261202-…, though it is still 1 December in UTC."""
+    sessions, locator, unit, (lon, lat), category = world
+    early = datetime(2026, 12, 1, 20, 3, tzinfo=timezone.utc)
+    with sessions() as session:
+        case = submit_report(session, ReportIn(channel="hotline", description="路灯不亮", category_code=category.code,
+                                               lon=lon, lat=lat), locator, early, CONFIG)
+        session.commit()
+        assert session.get(Case, case.id).number == case.number == f"20261202-{case.id:06d}"

@@ -119,6 +119,14 @@ def test_a_screens_tab_title_is_in_the_users_language(centre):
     assert f'"title": "{ZH("Wall display")} · {ZH("Grid Command Centre")}"' in open_page(client, "/wall")
 
 
+def test_the_first_html_already_carries_the_translated_title(centre):
+    """Before Dash sets the page's title, the tab shows the one the server wrote: in the user's language too."""
+    client = signed_in(centre, "dispatcher")
+    html = client.get("/wall").get_data(as_text=True)
+    assert f"<title>{ZH('Wall display')} · {ZH('Grid Command Centre')}</title>" in html
+    assert f"<title>{ZH('There is no such page')} · " in client.get("/nowhere").get_data(as_text=True)
+
+
 def notices(response) -> dict:
     assert response.status_code == 200
     return response.get_json()["sideUpdate"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
@@ -116,8 +117,17 @@ class Case(GridPlaced, Base):
         return case_number(self.created_at, self.id)
 
 
+# The day in a case number is the local day it was opened, in the city's time zone (Config.timezone): the
+# server sets it at start (`number_cases_in`); a number never changes once told, so every process uses the same.
+_number_zone = [ZoneInfo("Asia/Shanghai")]
+
+
+def number_cases_in(timezone: str) -> None:
+    _number_zone[0] = ZoneInfo(timezone)
+
+
 def case_number(created_at: datetime, case_id: int) -> str:
-    return f"{created_at:%Y%m%d}-{case_id:06d}"
+    return f"{created_at.astimezone(_number_zone[0]):%Y%m%d}-{case_id:06d}"
 
 
 def case_id_from_number(number: str) -> int | None:
