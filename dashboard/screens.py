@@ -34,6 +34,8 @@ SCREENS = (
            lambda _: _("Wall display")),
     Screen("hotline", "/hotline", "take_hotline_calls", layouts.hotline.layout, callbacks.hotline.register,
            lambda _: _("Hotline")),
+    Screen("dispatch", "/dispatch", "dispatch", layouts.dispatch.layout, callbacks.dispatch.register,
+           lambda _: _("Dispatch")),
 )
 
 

@@ -81,7 +81,7 @@ def open_page(client, path: str) -> str:
 
 
 def test_a_dispatcher_is_offered_the_hotline_and_a_leader_is_not(centre):
-    assert navigation(signed_in(centre, "dispatcher")) == ["/wall", "/hotline"]
+    assert navigation(signed_in(centre, "dispatcher")) == ["/wall", "/hotline", "/dispatch"]
     assert navigation(signed_in(centre, "leader")) == ["/wall"]
 
 
