@@ -1,8 +1,8 @@
 """Dash callbacks, one module per screen; thin: read inputs, call a backend service, shape the output."""
-from callbacks import case_panel, dispatch, errors, hotline, shell, wall
+from callbacks import case_panel, dispatch, errors, hotline, shell, tasks, wall
 from callbacks.common import Checked
 
-__all__ = ["case_panel", "dispatch", "errors", "hotline", "register", "shell", "wall"]
+__all__ = ["case_panel", "dispatch", "errors", "hotline", "register", "shell", "tasks", "wall"]
 
 
 def register(app, screens) -> None:

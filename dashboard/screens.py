@@ -36,6 +36,7 @@ SCREENS = (
            lambda _: _("Hotline")),
     Screen("dispatch", "/dispatch", "dispatch", layouts.dispatch.layout, callbacks.dispatch.register,
            lambda _: _("Dispatch")),
+    Screen("tasks", "/tasks", "handle", layouts.tasks.layout, callbacks.tasks.register, lambda _: _("My tasks")),
 )
 
 

@@ -4,8 +4,8 @@ Every function takes the user's translator as `_` so each UI string is extractab
 """
 from pathlib import Path
 
-from layouts import case_panel, dispatch, hotline, shell, wall, widgets
+from layouts import case_panel, dispatch, hotline, shell, tasks, wall, widgets
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
-__all__ = ["ASSETS", "case_panel", "dispatch", "hotline", "shell", "wall", "widgets"]
+__all__ = ["ASSETS", "case_panel", "dispatch", "hotline", "shell", "tasks", "wall", "widgets"]

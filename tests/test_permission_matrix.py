@@ -789,7 +789,61 @@ def _pages(m: Matrix, role: str) -> None:
         _page(m, screen, role)
 
 
+def _version(m: Matrix) -> int:
+    with m.db() as session:
+        return session.get(Case, m.target).version
+
+
+def _desk(m: Matrix, role: str) -> None:
+    """The handlers' desk lists the cases assigned to the user's person, in the user's own street only: bound
+    for the probe to the target's assignee, a handler inside sees it, outside nobody does."""
+    with m.db() as session:
+        assignee = session.get(Case, m.target).assignee_person_id
+        for side in SIDES:
+            session.get(User, m.users[role, side]).person_id = assignee
+        session.commit()
+    try:
+        for side in SIDES:
+            listed = _texts(_answer(_call(_dash(m, role, side), "tasks-list.children", {"tasks-poke.data": None})))
+            assert (f"task-{m.target}" in listed) == (side == "in" and may(role, "handle")), (role, side)
+    finally:
+        with m.db() as session:
+            for side in SIDES:
+                session.get(User, m.users[role, side]).person_id = None
+            session.commit()
+
+
+def _desk_button(m: Matrix, role: str) -> None:
+    """A crafted task button for street A's case changes nothing: the workflow refuses what the desk would not
+    show (the case is in handling, so no one may accept it)."""
+    ident = {"type": "tasks-action", "case": m.target, "action": "accept", "version": _version(m)}
+    for side in SIDES:
+        client = _dash(m, role, side)
+        callback = next(d for d in client.dependencies if "tasks-chosen.data" in d["output"])
+        body = {"output": callback["output"], "outputs": [
+                    {"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
+                    for o in callback["output"].strip(".").split("...")],
+                "inputs": [[{"id": ident, "property": "n_clicks", "value": 1}]], "state": [],
+                "changedPropIds": [json.dumps(ident, separators=(",", ":"), sort_keys=True) + ".n_clicks"]}
+        before = _version(m)
+        response = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+        assert response.status_code in (200, 204) and _version(m) == before
+
+
+def _desk_send(m: Matrix, role: str) -> None:
+    """The desk's form for street A's case changes nothing it may not (a return of a case in handling)."""
+    for side in SIDES:
+        before = _version(m)
+        _answer(_call(_dash(m, role, side), "tasks-form-error.children", {"tasks-form-send.n_clicks": 1},
+                      {"tasks-chosen.data": {"case": m.target, "action": "return", "version": before},
+                       "tasks-note.value": "x", "tasks-hours.value": None, "tasks-photos.data": []}))
+        assert _version(m) == before
+
+
 CALLBACKS: dict[str, Callable] = {
+    "show": _desk,
+    "choose": _desk_button,
+    "send": _desk_send,
     "highlight": _highlight,
     "switch_language": _switch_language,
     "retry": _retry,

@@ -336,6 +336,17 @@ def card_for(case: Case, now: datetime, yellow_share: float, limit_hours: float)
     return "none"
 
 
+LIGHTS = {"none": "green", "yellow": "yellow", "red": "red"}
+
+
+def step_light(case: Case, now: datetime, yellow_share: float, limit_hours: float | None) -> str:
+    """The light of the case's current step, by the rule of its cards: green below `yellow_share` of its
+    limit, yellow up to the deadline, red beyond; green while no time limit runs."""
+    if case.deadline is None or limit_hours is None:
+        return "green"
+    return LIGHTS[card_for(case, now, yellow_share, limit_hours)]
+
+
 def _may(transition: Transition, case: Case, actor: Actor) -> bool:
     if not may(actor.role, transition.capability):
         return False

@@ -143,8 +143,9 @@ def _teams(grids: list[dict], first_person: dict[int, int]) -> tuple[list[dict],
     return teams, members
 
 
-def _demo_users(grids: list[dict]) -> list[dict]:
-    """The accounts of DEMO_ACCOUNTS, each bound to its scope's grid."""
+def _demo_users(grids: list[dict], first_person: dict[int, int]) -> list[dict]:
+    """The accounts of DEMO_ACCOUNTS, each bound to its scope's grid; the grid worker is also the person its
+    unit grid's cases go to first, so the handlers' desk has tasks."""
     root = grids[0]
     district_1, district_2 = [g for g in grids if g["level"] == 1][:2]
     unit = next(g for g in grids if g["level"] == 3 and g["code"].startswith(district_1["code"] + "-"))
@@ -152,7 +153,8 @@ def _demo_users(grids: list[dict]) -> list[dict]:
     accounts = [(username, role, scopes[scope]) for username, role, scope in DEMO_ACCOUNTS]
     password_hash = hash_password(DEMO_PASSWORD)
     return [{"username": username, "password_hash": password_hash, "display_name": username, "role": role,
-             "grid_id": grid["id"], "language": "zh_Hans", "active": True}
+             "grid_id": grid["id"], "language": "zh_Hans", "active": True,
+             "person_id": first_person[grid["id"]] if role == "grid_worker" else None}
             for username, role, grid in accounts]
 
 
@@ -230,7 +232,7 @@ def seed_city(engine: Engine, scale: str, seed: int, now: datetime, *, demo_user
             insert_rows(connection, table, rows)
             progress(f"wrote {len(rows)} {table.name} rows")
         if demo_users:
-            insert_rows(connection, User.__table__, _demo_users(grids))
+            insert_rows(connection, User.__table__, _demo_users(grids, first_person))
         _reset_sequences(connection)
     counts = {level: sum(1 for g in grids if g["level"] == level) for level in range(4)}
     return SeedSummary(scale=scale, grids=counts, persons=len(persons), cases=len(cases),

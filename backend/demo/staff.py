@@ -7,9 +7,10 @@ reworked, escalated, postponed or left late (then the sweeper's cards and escala
 supervises some red cards).
 
 Who acts: the demo account of the role (the city's dispatcher, duty officer and leader), or, when the seed
-made none, a demo actor of that role named "demo <role>". A handler acts as the user bound to the assigned
-person (`User.person_id`) if there is one; the seed binds none, so otherwise as that person: an actor with
-the person's name and id, role grid worker (or department handler for a department's case), no user id.
+made none, a demo actor of that role named "demo <role>". A handler acts as the assigned person: an actor
+with the person's name and id, role grid worker (or department handler for a department's case), no user id.
+A person bound to a user account (the demo's `gridworker`) is left to that user: their tasks wait on the
+handlers' desk for someone to sign in, and if nobody does, go late and are escalated like anyone's.
 
 The wait and the choice of each step are drawn from (seed, case, version): the same case at the same version
 always gets the same draw, so rounds are repeatable, a restart picks up where it left off, and nothing needs
@@ -201,16 +202,15 @@ class _Staff:
         return _as_actor(session, user)
 
     def handler(self, session: Session, case: Case) -> Actor | None:
-        """The assignee: its bound user, else the person (or the department) itself."""
+        """The assignee as the simulator plays it: the person (or the department) itself; None for a person
+        who is a user's."""
         if case.assignee_person_id is None:
             if case.assignee_department_id is None:
                 return None
             return Actor(name="demo department_handler", role="department_handler", scope=self._root,
                          department_id=case.assignee_department_id)
-        user = session.scalar(select(User).where(User.person_id == case.assignee_person_id, User.active)
-                              .order_by(User.id))
-        if user is not None:
-            return _as_actor(session, user)
+        if session.scalar(select(User.id).where(User.person_id == case.assignee_person_id).limit(1)):
+            return None  # a real user's work: left to them
         person = session.get(Person, case.assignee_person_id)
         return Actor(name=person.name, role="grid_worker", scope=self._root, person_id=person.id)
 
