@@ -44,6 +44,18 @@
     }) };
   }
 
+  // A "today" figure takes the changes of the day the wall shows, a "this month" one those of its month.
+  function inPeriod(event, focus, key) {
+    if (focus.daily.includes(key)) return event.day === focus.day;
+    if (focus.monthly.includes(key)) return event.day.slice(0, 7) === focus.day.slice(0, 7);
+    return true;
+  }
+
+  // The share settled, as a whole percentage ("–" while nothing was opened).
+  function rate(settled, opened) {
+    return +opened > 0 ? `${Math.round((100 * +settled) / +opened)}%` : "–";
+  }
+
   // The case events of the grid the wall shows (the wall takes no other kind).
   const shown = (event, focus) => event.kind.startsWith("case.") && event[PLACEMENT[focus.level]] === focus.id;
 
@@ -67,7 +79,7 @@
     const deltas = {}, add = [], update = [];
     for (const e of mine) {
       focus.kpis.forEach((key, index) => {
-        if (e.day === focus.day || !focus.daily.includes(key)) figures[index] += e.counts[key];
+        if (inPeriod(e, focus, key)) figures[index] += e.counts[key];
       });
       if (!e.before) add.unshift(caseRow(e, labels, focus));  // a new case, newest on top
       else update.push(caseRow(e, labels, focus));
@@ -118,5 +130,5 @@
     return drawCounts(geojson, labels);
   }
 
-  Object.assign(cc, { applyEvents, flushMap });
+  Object.assign(cc, { applyEvents, flushMap, rate });
 })(window.commandCentre = window.commandCentre || {});

@@ -18,10 +18,10 @@ from backend.geo.grids import (OutOfScope, bounds, breadcrumb, children_geojson,
                                scoped_grid)
 from backend.models import Grid
 from backend.geo.scope import Scope
-from backend.indicators.definitions import DAILY, Day
+from backend.indicators.definitions import DAILY, MONTHLY, Day
 from backend.indicators.wall import wall_kpis
 from callbacks.common import Clicks, GridId, centre, now, session, user
-from layouts.wall import KPIS, kpi_class, state_labels, urgency_labels
+from layouts.wall import KPIS, RATES, kpi_class, state_labels, urgency_labels
 from layouts.widgets import MAP_COLOURS, MAX_LABELS
 
 # Cases this young are marked as new in the table.
@@ -190,7 +190,7 @@ def refresh(grid_id: ShownGrid, _reload: Any, _pushed_reload: Any):
     # kpis and daily: the figures in the order of the tiles, and those an event adds to on its own day only.
     focus = {"id": grid.id, "level": grid.level, "map_level": frame.level + 1 if frame else None,
              "timezone": config.timezone, "day": Day.of(at, config.timezone).date.isoformat(), "head": head,
-             "counted": counted, "kpis": KPIS, "daily": DAILY}
+             "counted": counted, "kpis": KPIS, "daily": DAILY, "monthly": MONTHLY}
     return (*(str(kpis[key]) for key in KPIS),
             collection, hideout, legend(limits), case_rows(_, cases, at, tz, grid.level), updated, focus)
 
@@ -225,6 +225,12 @@ def register(app) -> None:
     app.clientside_callback(
         f"function(count) {{ return +count > 0 ? '{kpi_class('overdue', True)}' : '{kpi_class('overdue')}'; }}",
         Output("wall-tile-overdue", "className"), Input("wall-kpi-overdue", "children"))
+    # A settlement rate is the share of two figures, however they changed.
+    for rate, (settled, opened) in RATES.items():
+        app.clientside_callback(
+            "function(settled, opened) { return window.commandCentre.rate(settled, opened); }",
+            Output(f"wall-kpi-{rate}", "children"), Input(f"wall-kpi-{settled}", "children"),
+            Input(f"wall-kpi-{opened}", "children"))
     # The wall was read afresh: the live link goes on from the stream position of that read.
     app.clientside_callback(
         "function(focus) { return window.commandCentre.restart(focus); }",

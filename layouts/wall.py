@@ -9,7 +9,12 @@ from backend.geo.grids import grid_id
 from backend.platform.i18n import Translator
 from layouts.widgets import EMPTY_MAP, grid_layer, grid_map, panel, panel_title
 
-KPIS = ("reports_today", "open_cases", "overdue", "closed_today")
+# The tiles, in order: counts (each the figure of its indicator), and settlement rates, each the share of two
+# figures kept hidden (`RATES`: rate -> (settled, opened), backend/indicators/definitions.py). Every figure is
+# what events patch (assets/wall.js); open cases is shown by the map.
+COUNT_TILES = ("reports_today", "to_register", "in_handling", "yellow", "overdue", "closed_today")
+RATES = {"rate_today": ("settled_today", "opened_today"), "rate_month": ("settled_month", "opened_month")}
+KPIS = (*COUNT_TILES, "open_cases", *(figure for pair in RATES.values() for figure in pair))
 
 # The Theming API (AG Grid 33+); sizes are CSS lengths so the table scales with the screen like the rest.
 CASES_THEME = """themeQuartz.withParams({
@@ -25,8 +30,9 @@ WRAPPED = {"wrapText": True, "autoHeight": True, "cellClass": "wall-cell-wrapped
 
 
 def kpi_labels(_: Translator) -> dict[str, str]:
-    return {"reports_today": _("Reports today"), "open_cases": _("Open cases"), "overdue": _("Overdue"),
-            "closed_today": _("Closed today")}
+    return {"reports_today": _("Reports today"), "to_register": _("To register"), "in_handling": _("In handling"),
+            "yellow": _("Yellow cards"), "overdue": _("Red cards"), "closed_today": _("Closed today"),
+            "rate_today": _("Settled today"), "rate_month": _("Settled this month")}
 
 
 def state_labels(_: Translator) -> dict[str, str]:
@@ -47,6 +53,12 @@ def kpi_tile(key: str, label: str) -> dmc.Paper:
         html.Div(label, className="wall-kpi-label"),
         html.Div("–", id=f"wall-kpi-{key}", className="wall-kpi-value"),
     ])
+
+
+def hidden_figures() -> html.Div:
+    """The figures no tile shows as they are: the map's open cases and the rates' parts."""
+    return html.Div(hidden=True, children=[html.Span("–", id=f"wall-kpi-{key}") for key in KPIS
+                                           if key not in COUNT_TILES])
 
 
 def case_labels(_: Translator) -> dict:
@@ -101,7 +113,8 @@ def layout(_: Translator, config, query: dict) -> html.Div:
     """`?grid=<id>` opens the wall on that grid (callbacks/wall.py shows the user's own if it is not theirs)."""
     labels = kpi_labels(_)
     return html.Div(id="wall", className="wall", children=[
-        html.Div(className="wall-kpis", children=[kpi_tile(key, labels[key]) for key in KPIS]),
+        html.Div(className="wall-kpis", children=[kpi_tile(key, labels[key]) for key in (*COUNT_TILES, *RATES)]),
+        hidden_figures(),
         html.Div(className="wall-body", children=[map_panel(_, config), cases_table(_)]),
         # The grid the wall shows; None is the user's own scope grid.
         dcc.Store(id="wall-grid", data=grid_id(query.get("grid"))),

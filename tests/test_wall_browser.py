@@ -159,17 +159,17 @@ def test_language_is_switched_per_user_and_remembered(live_server, page, chromiu
     city, _ = user_view(city_sessions, "duty")
     log_in(page, live_server, "duty")
     page.wait_for_url("**/wall")
-    expect(page.locator(".wall-kpi-label").nth(1)).to_have_text("在办案件")
+    expect(page.locator(".wall-kpi-label").nth(1)).to_have_text("待立案")
 
     page.get_by_text("English", exact=True).click()
-    expect(page.locator(".wall-kpi-label").nth(1)).to_have_text("Open cases")
+    expect(page.locator(".wall-kpi-label").nth(1)).to_have_text("To register")
     expect(page.locator(LABELS).first).to_have_text(children(city_sessions, city.id)[0].name_en)
     with city_sessions() as s:
         assert s.scalar(select(User.language).where(User.username == "duty")) == "en"
     # Another user is untouched.
     other = chromium.new_context(viewport={"width": 1366, "height": 768}).new_page()
     log_in(other, live_server, "dispatcher")
-    expect(other.locator(".wall-kpi-label").nth(1)).to_have_text("在办案件")
+    expect(other.locator(".wall-kpi-label").nth(1)).to_have_text("待立案")
     other.context.close()
     assert page.console_errors == []
 
@@ -250,6 +250,10 @@ CUT_CELLS = """() => [...document.querySelectorAll('#wall-cases .ag-center-cols-
     .map(cell => cell.getAttribute('col-id') + ': ' + cell.textContent)"""
 
 
+CUT_TILE_LABELS = """() => [...document.querySelectorAll('.wall-kpi-label')]
+    .filter(label => label.scrollWidth > label.clientWidth + 1).map(label => label.textContent)"""
+
+
 def expect_no_cut_cells(page) -> None:
     """Once the rows are read (with the "Updated" stamp) and laid out, no cell's text is cut."""
     expect(page.locator("#wall-updated")).not_to_be_empty()
@@ -267,10 +271,11 @@ def test_the_case_tables_columns_are_not_cut_in_either_language(live_server, chr
     wall = context.new_page()
     log_in(wall, live_server, "duty")
     wall.wait_for_url("**/wall")
-    for language, open_label in (("English", "Open cases"), ("简体中文", "在办案件")):
+    for language, open_label in (("English", "To register"), ("简体中文", "待立案")):
         expect_no_cut_cells(wall)
         wall.get_by_text(language, exact=True).click()  # Chinese last: duty reads Chinese in the other tests
         expect(wall.locator(".wall-kpi-label").nth(1)).to_have_text(open_label)
+        assert wall.evaluate(CUT_TILE_LABELS) == [], language  # eight tiles in a row, each label whole
     context.close()
 
 
@@ -338,5 +343,5 @@ def test_the_maps_labels_do_not_overlap_in_english(live_server, page, city_sessi
             assert boxes and overlapping(boxes) == []
     finally:
         page.get_by_text("简体中文", exact=True).click()  # duty reads Chinese in the other tests
-        expect(page.locator(".wall-kpi-label").nth(1)).to_have_text("在办案件")
+        expect(page.locator(".wall-kpi-label").nth(1)).to_have_text("待立案")
     assert page.console_errors == []

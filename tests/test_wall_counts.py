@@ -1,7 +1,7 @@
 """A wall that read its figures once and then only adds the counts its events carry shows what a fresh read
 shows, whatever happens to the cases: the events and the read count by the same indicator definitions."""
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from backend.events.types import EVENT, CaseChanged
 from backend.geo.grids import open_cases_by_child
 from backend.geo.locator import GridLocator
 from backend.geo.scope import Scope
-from backend.indicators.definitions import DAILY, Day
+from backend.indicators.definitions import DAILY, MONTHLY, Day
 from backend.indicators.wall import wall_kpis
 from backend.models import OPEN_STATES, Case, Grid, OutboxEvent
 from tests.conftest import NOW
@@ -39,7 +39,8 @@ class FoldedWall:
         if event.placement()[self.level_column] != self.grid.id:
             return
         for key, change in event.counts:
-            if key not in DAILY or event.day == self.day:
+            if (key not in DAILY or event.day == self.day) and (key not in MONTHLY or
+                                                                 event.day.replace(day=1) == self.day.replace(day=1)):
                 self.kpis[key] += change
         child = event.placement()[self.child_column]
         if child is not None:  # a report not located lies in the city only, on no map polygon
@@ -107,8 +108,10 @@ def test_closing_a_case_past_its_deadline_before_it_was_carded_leaves_overdue_as
     before = dict(wall.kpis)
     act(world, case, "close", role="dispatcher")
     wall.catch_up()
-    assert wall.kpis == before | {"open_cases": before["open_cases"] - 1, "overdue": before["overdue"],
-                                  "closed_today": before["closed_today"] + 1}
+    settled = {key: before[key] + 1 for key in ("settled_today", "settled_month")}  # the world's cases are today's
+    assert wall.kpis == before | settled | {"open_cases": before["open_cases"] - 1, "overdue": before["overdue"],
+                                            "in_handling": before["in_handling"] - 1,
+                                            "closed_today": before["closed_today"] + 1}
     assert wall.shown() == wall.fresh(NOW)
 
 
@@ -170,3 +173,28 @@ def test_a_wall_adding_the_counts_of_events_shows_what_a_fresh_read_shows_at_eve
     overdue = world.session.scalar(select(func.count()).where(Case.state.in_(OPEN_STATES), Case.card == "red"))
     closed = world.session.scalar(select(func.count()).where(Case.closed_at > NOW))
     assert overdue and closed  # the walk did reach red cards and closures
+
+
+def test_the_settlement_rates_count_what_was_opened_and_not_cancelled(world):
+    """A report refused as invalid leaves the rates' denominators; a case opened last month counts for today's
+    closures but not for this month's rate."""
+    refused = world.case("collected")
+    old = world.case("fed_back", created_at=NOW - timedelta(days=40))
+    wall = city_wall(world)
+    before = dict(wall.kpis)
+    act(world, refused, "cancel", {"note": "重复上报"}, role="dispatcher")
+    act(world, old, "close", role="dispatcher")
+    wall.catch_up()
+    assert wall.kpis["opened_today"] == before["opened_today"] - 1
+    assert wall.kpis["opened_month"] == before["opened_month"] - 1
+    assert (wall.kpis["settled_month"], wall.kpis["settled_today"]) == (before["settled_month"],
+                                                                        before["settled_today"])
+    assert wall.kpis["closed_today"] == before["closed_today"] + 1
+    assert wall.shown() == wall.fresh(NOW)
+
+
+def test_a_month_starts_at_local_midnight_of_its_first_day():
+    day = Day.of(datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc), TZ)  # 00:30 on 1 December in Shanghai
+    assert day.date.isoformat() == "2026-12-01"
+    assert (day.month.start, day.month.end) == (datetime(2026, 11, 30, 16, tzinfo=timezone.utc),
+                                                datetime(2026, 12, 31, 16, tzinfo=timezone.utc))

@@ -75,8 +75,15 @@ class Counts(BaseModel):
 
     reports_today: int
     open_cases: int
+    to_register: int
+    in_handling: int
+    yellow: int
     overdue: int
     closed_today: int
+    opened_today: int
+    settled_today: int
+    opened_month: int
+    settled_month: int
 
 
 class CaseChanged(StreamEvent):

@@ -2,7 +2,10 @@
 carries, so that the event can say what it changes in each count) and as the same rule in SQL (what a full
 read counts). An event's change to an indicator is `holds(after) - holds(before)`.
 
-"Today" is the calendar day in the configured local time zone. Overdue means red-carded: the red card is the
+"Today" is the calendar day in the configured local time zone, "this month" its calendar month. The settlement
+rate of a period is the share closed of the cases opened in it that were not cancelled (nor merged, which
+cancels): counted as two indicators, what was opened and what of it is closed, so an event carries the change to
+each and a screen divides. Overdue means red-carded: the red card is the
 sweeper's verdict that the deadline passed, so an overdue case is counted from the sweep after its deadline
 (at most `sweep_seconds` later), by a full read and by the events alike.
 """
@@ -30,18 +33,11 @@ class CaseFacts(Protocol):
 
 
 @dataclass(frozen=True)
-class Day:
-    """One local calendar day, as a UTC interval."""
+class Interval:
+    """A UTC interval [start, end)."""
 
-    date: date
     start: datetime
     end: datetime
-
-    @classmethod
-    def of(cls, at: datetime, tz: str) -> Day:
-        local = at.astimezone(ZoneInfo(tz))
-        start = datetime.combine(local.date(), time.min, tzinfo=local.tzinfo)
-        return cls(local.date(), start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc))
 
     def holds(self, at: datetime | None) -> bool:
         return at is not None and self.start <= at < self.end
@@ -51,30 +47,75 @@ class Day:
 
 
 @dataclass(frozen=True)
+class Day(Interval):
+    """One local calendar day, as a UTC interval, and its month."""
+
+    date: date
+    month: Interval
+
+    @classmethod
+    def of(cls, at: datetime, tz: str) -> Day:
+        local = at.astimezone(ZoneInfo(tz))
+        start = datetime.combine(local.date(), time.min, tzinfo=local.tzinfo)
+        first = start.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        utc = lambda moment: moment.astimezone(timezone.utc)  # noqa: E731
+        return cls(utc(start), utc(start + timedelta(days=1)), local.date(), Interval(utc(first), utc(following)))
+
+
+@dataclass(frozen=True)
 class Indicator:
     key: str
     table: type  # what a full read counts rows of
     holds: Callable[[CaseFacts, Day], bool]
     clause: Callable[[Day], ColumnElement[bool]]
-    daily: bool = False  # counts for one local day: a screen adds an event's change only on that day
+    period: str | None = None  # "day" or "month": a screen adds an event's change only in that local period
 
 
 def _open(case: CaseFacts) -> bool:
     return case.state in OPEN_STATES
 
 
+# A registered case on its way: dispatched, handled, fed back (the open cases beyond registration).
+HANDLING_STATES = tuple(state for state in OPEN_STATES if state != "collected")
+
+
+def _opened(period: Callable[[Day], Interval], key: str) -> Indicator:
+    """Cases opened in the period and not cancelled: the settlement rate's denominator."""
+    return Indicator(key, Case, lambda case, day: period(day).holds(case.received_at) and case.state != "cancelled",
+                     lambda day: and_(period(day).clause(Case.created_at), Case.state != "cancelled"),
+                     "month" if key.endswith("month") else "day")
+
+
+def _settled(period: Callable[[Day], Interval], key: str) -> Indicator:
+    """Of those, the closed ones: its numerator."""
+    return Indicator(key, Case, lambda case, day: period(day).holds(case.received_at) and case.state == "closed",
+                     lambda day: and_(period(day).clause(Case.created_at), Case.state == "closed"),
+                     "month" if key.endswith("month") else "day")
+
+
+_today, _this_month = (lambda day: day), (lambda day: day.month)
 OPEN = Indicator("open_cases", Case, lambda case, day: _open(case), lambda day: Case.state.in_(OPEN_STATES))
 INDICATORS = (
     # A case is opened by one report (a merge moves reports, it does not remove any).
     Indicator("reports_today", Report, lambda case, day: day.holds(case.received_at),
-              lambda day: day.clause(Report.received_at), daily=True),
+              lambda day: day.clause(Report.received_at), "day"),
     OPEN,
+    Indicator("to_register", Case, lambda case, day: case.state == "collected",
+              lambda day: Case.state == "collected"),
+    Indicator("in_handling", Case, lambda case, day: case.state in HANDLING_STATES,
+              lambda day: Case.state.in_(HANDLING_STATES)),
+    Indicator("yellow", Case, lambda case, day: _open(case) and case.card == "yellow",
+              lambda day: and_(OPEN.clause(day), Case.card == "yellow")),
     Indicator("overdue", Case, lambda case, day: _open(case) and case.card == "red",
               lambda day: and_(OPEN.clause(day), Case.card == "red")),
     Indicator("closed_today", Case, lambda case, day: day.holds(case.closed_at),
-              lambda day: day.clause(Case.closed_at), daily=True),
+              lambda day: day.clause(Case.closed_at), "day"),
+    _opened(_today, "opened_today"), _settled(_today, "settled_today"),
+    _opened(_this_month, "opened_month"), _settled(_this_month, "settled_month"),
 )
-DAILY = tuple(indicator.key for indicator in INDICATORS if indicator.daily)
+DAILY = tuple(indicator.key for indicator in INDICATORS if indicator.period == "day")
+MONTHLY = tuple(indicator.key for indicator in INDICATORS if indicator.period == "month")
 
 
 def changes(before: CaseFacts | None, after: CaseFacts, day: Day) -> dict[str, int]:
