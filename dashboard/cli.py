@@ -24,7 +24,7 @@ from backend.platform.migrate import SchemaOutOfDate, current_revision, ensure_s
 from backend.models import ROLES, number_cases_in
 from backend.accounts.permissions import NEVER_IDLE, role_names
 from backend.platform.i18n import Translator
-from backend.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, SeedError, is_seeded, seed_city
+from backend.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, MAX_CASES, SeedError, is_seeded, seed_city
 from backend.demo.citygen.geometry import SCALES
 from backend.demo.simulator import Simulator
 from backend.accounts.tokens import list_tokens, new_token, revoke_token
@@ -47,6 +47,17 @@ LAYOUT = """where things are:
 KNOWN_ERRORS = (ConfigError, DatabaseUnavailable, SchemaOutOfDate, SeedError, UserError, OSError)
 
 
+def _case_count(value: str) -> int:
+    """`seed --cases N`: a whole number in range, or argparse's usage error saying so."""
+    try:
+        count = int(value.replace("_", "").replace(",", ""))
+    except ValueError:
+        count = -1
+    if not 0 <= count <= MAX_CASES:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_CASES:,}, not {value!r}")
+    return count
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", epilog=LAYOUT,
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -60,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--scale", choices=list(SCALES), default="small")
     seed.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same city")
     seed.add_argument("--replace", action="store_true", help="wipe the city already in the database first")
+    seed.add_argument("--cases", type=_case_count, metavar="N", help="this many past cases (0 to "
+                      f"{MAX_CASES:,}; a million seeds in minutes) instead of the scale's usual history")
     db = commands.add_parser("db", help="database schema: upgrade or show the current revision")
     db.add_argument("action", choices=["upgrade", "current"])
     simulate = commands.add_parser("simulate", help="run the live report simulator alone against the database")
@@ -166,7 +179,7 @@ def demo_server(app, host: str, port: int):
 def cmd_seed(config: Config, args) -> int:
     engine = _engine(config)
     summary = seed_city(engine, args.scale, args.seed, datetime.now(timezone.utc), demo_users=config.demo,
-                        replace=args.replace, progress=lambda line: print(line, flush=True))
+                        replace=args.replace, progress=lambda line: print(line, flush=True), cases=args.cases)
     print(f"seeded {summary.scale}: grids by level {summary.grids}, {summary.persons} persons, "
           f"{summary.cases} past cases in {summary.seconds:.1f} s")
     return 0

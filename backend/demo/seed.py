@@ -15,8 +15,8 @@ import shapely
 from sqlalchemy import Connection, Engine, func, select, text
 
 from backend.accounts.users import hash_password
-from backend.platform.bulk import insert_rows
-from backend.demo.citygen import catalogue, history, names
+from backend.platform.bulk import insert_columns, insert_rows
+from backend.demo.citygen import catalogue, history, many, names
 from backend.demo.citygen.geometry import SCALES, GridShape, build_tree
 from backend.models import (Base, Case, CaseEvent, Category, Department, Grid, Person, Report, User, WorkTeam,
                             person_grid, work_team_member)
@@ -207,8 +207,50 @@ def _wipe(connection: Connection) -> None:
         connection.execute(table.delete())
 
 
+def _places(shapes, grids, first_person) -> list[many.Place]:
+    """Every unit grid with its chain of ancestors, a point inside it and an address prefix."""
+    places = []
+    for shape, grid in zip(shapes, grids):
+        if shape.level != 3:
+            continue
+        chain, key = [], shape.key
+        while key is not None:
+            chain.append(key + 1)
+            key = shapes[key].parent
+        chain = tuple(reversed(chain))
+        point = shape.polygon.point_on_surface()
+        places.append(many.Place(
+            unit=history.UnitInfo(chain=chain, assignees=tuple(first_person[g] for g in chain),
+                                  weight=shape.population),
+            lon=round(point.x, 6), lat=round(point.y, 6), address=grids[chain[2] - 1]["name"] + grid["name"]))
+    return places
+
+
+def _write_many(connection: Connection, rng, count: int, now: datetime, shapes, grids, categories, first_person,
+                progress) -> int:
+    """`count` past cases streamed in chunks (backend.demo.citygen.many); answers how many were written."""
+    minors = [history.CategoryInfo(id=c["id"], name=c["name"], limit_hours=c["time_limit_hours"],
+                                   handling_level=c["handling_level"], department_id=c["department_id"],
+                                   urgency=c["urgency"], weight=1.0) for c in categories if c["parent_id"]]
+    written = 0
+    for cases, events, reports in many.generate(rng, count, now, minors, _places(shapes, grids, first_person)):
+        insert_columns(connection, Case.__table__, cases)
+        insert_columns(connection, CaseEvent.__table__, events)
+        insert_columns(connection, Report.__table__, reports)
+        written += len(cases["id"])
+        progress(f"wrote {written} of {count} past cases")
+    return written
+
+
+MAX_CASES = 5_000_000  # `seed --cases`: ten times the issue's million, still minutes to write
+
+
 def seed_city(engine: Engine, scale: str, seed: int, now: datetime, *, demo_users: bool,
-              replace: bool = False, progress: Callable[[str], None] = lambda _: None) -> SeedSummary:
+              replace: bool = False, progress: Callable[[str], None] = lambda _: None,
+              cases: int | None = None) -> SeedSummary:
+    """`cases`: that many past cases, streamed (any count up to MAX_CASES), instead of the scale's HISTORY."""
+    if cases is not None and not 0 <= cases <= MAX_CASES:
+        raise SeedError(f"--cases must be a whole number from 0 to {MAX_CASES}, not {cases}")
     if scale not in SCALES:
         raise SeedError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     started = time.perf_counter()
@@ -218,7 +260,10 @@ def seed_city(engine: Engine, scale: str, seed: int, now: datetime, *, demo_user
     departments, categories = _catalogue_rows()
     persons, memberships, first_person = _people(grids, departments, rng)
     teams, team_members = _teams(grids, first_person)
-    cases, events, reports = _history(rng, HISTORY[scale], shapes, grids, categories, first_person, now)
+    streamed, cases_wanted = cases is not None, cases
+    cases, events, reports = ([], [], []) if streamed else _history(rng, HISTORY[scale], shapes, grids,
+                                                                    categories, first_person, now)
+    written = len(cases)
     progress(f"generated the {scale} city; writing it in one transaction")
     with engine.begin() as connection:
         if _has_city(connection):
@@ -231,9 +276,15 @@ def seed_city(engine: Engine, scale: str, seed: int, now: datetime, *, demo_user
             table = getattr(model, "__table__", model)
             insert_rows(connection, table, rows)
             progress(f"wrote {len(rows)} {table.name} rows")
+        if streamed:
+            written = _write_many(connection, rng, cases_wanted, now, shapes, grids, categories, first_person,
+                                  progress)
         if demo_users:
             insert_rows(connection, User.__table__, _demo_users(grids, first_person))
         _reset_sequences(connection)
+    if streamed:  # fresh statistics, or the planner guesses at a million rows it has never seen
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
     counts = {level: sum(1 for g in grids if g["level"] == level) for level in range(4)}
-    return SeedSummary(scale=scale, grids=counts, persons=len(persons), cases=len(cases),
+    return SeedSummary(scale=scale, grids=counts, persons=len(persons), cases=written,
                        seconds=time.perf_counter() - started)

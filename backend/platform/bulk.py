@@ -81,3 +81,19 @@ def insert_returning_ids(connection: Connection, table: Table, rows: list[dict])
         _copy(connection, table, [{"id": i, **row} for i, row in zip(ids, rows)])
         return ids
     return connection.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all()
+
+
+def insert_columns(connection: Connection, table: Table, columns: dict[str, list]) -> None:
+    """Write many rows given as columns (name -> values), with no per-row SQLAlchemy processing: COPY on
+    PostgreSQL, the driver's executemany on SQLite. Times must already be naive UTC text
+    ('YYYY-MM-DD HH:MM:SS.ffffff'), as both databases store them; used by `seed --cases` for millions of rows."""
+    names = list(columns)
+    rows = zip(*columns.values())
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(sql.SQL("COPY {} FROM STDIN").format(_into(table, names))) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    connection.exec_driver_sql(statement, list(rows))
