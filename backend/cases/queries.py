@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, defer
 
 from backend.cases.routing import propose_assignees
@@ -14,7 +14,8 @@ from backend.cases.schemas import (AttachmentOut, CaseDetail, CasePage, CaseQuer
 from backend.cases.workflow import Actor, allowed_actions, load_case
 from backend.geo.grids import scoped_grid
 from backend.geo.scope import Scope
-from backend.models import PLACEMENT_COLUMNS, Attachment, Case, CaseEvent, Category, Grid, case_id_from_number, case_number
+from backend.models import (OPEN_STATES, PLACEMENT_COLUMNS, Attachment, Case, CaseEvent, Category, Grid, Report,
+                            case_id_from_number, case_number)
 from backend.platform.schemas import MAX_ID
 
 _SORTS = {"created_at": Case.created_at, "deadline": Case.deadline, "updated_at": Case.updated_at}
@@ -27,14 +28,43 @@ def _category_clause(code: str) -> ColumnElement[bool]:
 
 
 def _text_clause(text: str) -> ColumnElement[bool]:
-    clause = func.lower(Case.description).contains(text.lower(), autoescape=True)
+    """Words of the description or the address, a reporter's phone number, or a case number."""
+    words = text.lower()
+    clauses = [func.lower(Case.description).contains(words, autoescape=True),
+               func.lower(Case.address).contains(words, autoescape=True)]
+    digits = text.strip().replace(" ", "")
+    if digits.isdigit() and len(digits) >= 4:
+        clauses.append(exists().where(Report.case_id == Case.id,
+                                      Report.reporter_phone.contains(digits, autoescape=True)))
     case_id = case_id_from_number(text)
-    return or_(clause, Case.id == case_id) if case_id is not None and case_id <= MAX_ID else clause
+    if case_id is not None and case_id <= MAX_ID:
+        clauses.append(Case.id == case_id)
+    return or_(*clauses)
+
+
+_OPEN = Case.state.in_(OPEN_STATES)
+# The dispatcher console's tabs, in order: what each holds (the REST API's `tab` too).
+QUEUE_TABS: dict[str, ColumnElement[bool]] = {
+    "to_register": Case.state == "collected",
+    "to_dispatch": Case.state == "registered",
+    "in_handling": Case.state.in_(("dispatched", "handling")),
+    "to_verify": Case.state == "fed_back",
+    "overdue": and_(_OPEN, Case.card == "red"),
+    "supervised": and_(_OPEN, Case.supervised),
+    "all": true(),
+}
+
+
+def tab_counts(session: Session, scope: Scope, clauses: list[ColumnElement[bool]]) -> dict[str, int]:
+    """How many cases in scope matching `clauses` each tab holds, in one query."""
+    row = session.execute(select(*(func.count().filter(clause) for clause in QUEUE_TABS.values()))
+                          .select_from(Case).where(scope.clause(Case), *clauses)).one()
+    return dict(zip(QUEUE_TABS, row))
 
 
 def filters(session: Session, scope: Scope, query: CaseQuery) -> list[ColumnElement[bool]]:
     """The clauses of a queue query (`page` adds the scope's own); OutOfScope for a grid outside the scope."""
-    clauses = []
+    clauses = [QUEUE_TABS[query.tab]] if query.tab else []
     if query.state:
         clauses.append(Case.state.in_(query.state))
     if query.category_code:
@@ -42,7 +72,7 @@ def filters(session: Session, scope: Scope, query: CaseQuery) -> list[ColumnElem
     if query.grid_id is not None:
         grid = scoped_grid(session, scope, query.grid_id)
         clauses.append(getattr(Case, PLACEMENT_COLUMNS[grid.level]) == grid.id)
-    for column, value in ((Case.urgency, query.urgency), (Case.card, query.card)):
+    for column, value in ((Case.urgency, query.urgency), (Case.card, query.card), (Case.channel, query.channel)):
         if value is not None:
             clauses.append(column == value)
     if query.created_from is not None:

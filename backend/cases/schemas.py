@@ -100,14 +100,19 @@ class CasePage(Page):
 Sort = Literal["created_at", "-created_at", "deadline", "-deadline", "updated_at", "-updated_at"]
 
 
+Tab = Literal["to_register", "to_dispatch", "in_handling", "to_verify", "overdue", "supervised", "all"]
+
+
 class CaseQuery(Paging):
+    tab: Tab | None = Field(default=None, description="a tab of the dispatcher console (cases.queries.QUEUE_TABS)")
     state: list[State] = Field(default=[], description="repeat it or separate with commas")
     category_code: str | None = Field(default=None, max_length=32, description="a minor or a major category")
     grid_id: Id | None = Field(default=None, description="a grid in your scope, at any level")
     urgency: Urgency | None = None
     card: Card | None = None
+    channel: Channel | None = None
     created_from: UtcDateTime | None = Field(default=None, description="ISO 8601; without a zone, UTC")
     created_to: UtcDateTime | None = Field(default=None, description="ISO 8601, exclusive; without a zone, UTC")
-    q: str | None = Field(default=None, min_length=1, max_length=200, description="text in the description, "
-                                                                                   "or a case number")
+    q: str | None = Field(default=None, min_length=1, max_length=200, description="words of the description or "
+                                                                                   "address, a reporter's phone, or a case number")
     sort: Sort = "-created_at"
