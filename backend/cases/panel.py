@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from backend.accounts.permissions import sees_reporter_phone
 from backend.cases.workflow import Actor, load_case
-from backend.models import Case, Category, Department, case_id_from_number
+from backend.models import Case, Category, Department, Report, case_id_from_number
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,12 @@ class Reporter:
 
 
 def reporter(session: Session, actor: Actor, case_id: int) -> Reporter:
+    """Who reported the case first (a merged case has several reports)."""
     case = load_case(session, actor, case_id)
-    return Reporter(case.reporter_name, case.reporter_phone if sees_reporter_phone(actor.role) else None)
+    first = session.scalar(select(Report).where(Report.case_id == case.id).order_by(Report.id))
+    if first is None:
+        return Reporter(None, None)
+    return Reporter(first.reporter_name, first.reporter_phone if sees_reporter_phone(actor.role) else None)
 
 
 def case_id_by_number(session: Session, actor: Actor, number: str | None) -> int | None:
@@ -40,4 +44,4 @@ def minor_categories(session: Session) -> list[tuple[Category, Category]]:
     """(minor, major) pairs, by code: what a registration may reclassify to."""
     major = aliased(Category)
     return list(session.execute(select(Category, major).join(major, Category.parent_id == major.id)
-                                .order_by(Category.code)).tuples())
+                                .order_by(Category.code)).all())
