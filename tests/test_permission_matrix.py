@@ -789,6 +789,41 @@ def _pages(m: Matrix, role: str) -> None:
         _page(m, screen, role)
 
 
+# The dispatcher console's case panel (callbacks/case_panel.py).
+
+def _case_draw(m: Matrix, role: str) -> None:
+    """Street A's case is drawn inside; outside the panel says it is not there and keeps nothing of it."""
+    for side in SIDES:
+        answer = _answer(_call(_dash(m, role, side), "case-body.children", {"dispatch-current.data": m.target}))
+        shown = answer["case-shown"]["data"]
+        assert (shown is not None and shown["id"] == m.target) == (side == "in")
+        assert (m.target_number in _texts(answer)) == (side == "in")
+
+
+def _case_act(m: Matrix, role: str) -> None:
+    """A crafted action on street A's case from outside changes nothing (inside, dispatch is refused: it is in
+    handling)."""
+    before = _version(m)
+    for side in SIDES:
+        crafted = {"id": m.target, "version": before, "top": None, "duplicate": None}
+        response = _call(_dash(m, role, side), "case-result.children", {"case-dispatch-top.n_clicks": 1},
+                         {"case-shown.data": crafted, "case-refresh.data": 0})
+        assert "case-ok" not in response.get_data(as_text=True)
+    assert _version(m) == before
+
+
+def _case_batch(m: Matrix, role: str) -> None:
+    """Registering street A's handled case from either side does nothing; the bar counts only what it is sent."""
+    before = _version(m)
+    for side in SIDES:
+        bar = _answer(_call(_dash(m, role, side), "case-batch.hidden", {"dispatch-selection.data": [m.target]}))
+        assert bar["case-batch"]["hidden"] is False
+        response = _call(_dash(m, role, side), "case-batch-result.children", {"case-batch-register.n_clicks": 1},
+                         {"dispatch-selection.data": [m.target], "case-refresh.data": 0})
+        assert "case-ok" not in response.get_data(as_text=True)
+    assert _version(m) == before
+
+
 CALLBACKS: dict[str, Callable] = {
     "highlight": _highlight,
     "switch_language": _switch_language,
@@ -802,6 +837,10 @@ CALLBACKS: dict[str, Callable] = {
     "pick": _pick,
     "submit": _submit,
     "update": _pages,  # dash's own page router (dash/_pages.py)
+    "draw": _case_draw,
+    "act_on_case": _case_act,
+    "show_batch": _case_batch,
+    "act_on_selection": _case_batch,
 }
 
 
