@@ -195,7 +195,7 @@ def body(_: Translator, case: dict, reporter, now: datetime, zone: tzinfo, yello
             html.Span(_("Probable duplicate of {number}").format(number=case["duplicate_of"]))])
         if case.get("duplicate_of") else None,
         html.Div(className="case-photos", children=[
-            html.Img(src=a["url"], className="case-thumb", alt=_("Photo"), loading="lazy")
+            html.Img(src=a["url"], className="case-thumb", alt=_("Photo"))
             for a in case["attachments"] if a["content_type"].startswith("image/")]) if case["attachments"] else None,
         html.Section(className="case-proposals", children=[
             html.H3(_("Proposed assignees")),
