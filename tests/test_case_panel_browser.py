@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from backend.models import Case, Grid
 from tests.test_wall_browser import log_in
+from tests.test_live_wall_browser import relay  # noqa: F401  (the fixture)
 from tests.test_workflow import World
 
 
@@ -72,3 +73,23 @@ def test_d_on_the_keyboard_dispatches(live, registered, page):
     expect(page.locator("#case-state")).to_have_class(re.compile("case-state--dispatched"))
     with centre.sessions() as s:
         assert s.get(Case, registered).state == "dispatched"
+
+
+def test_a_colleagues_action_shows_live_in_the_open_panel(live, registered, page, relay):
+    """Another dispatcher acts (through act, as the API would); the open panel redraws from the event stream."""
+    from datetime import datetime, timezone
+
+    from backend.cases.actions import act
+    from backend.cases.workflow import Actor
+    from backend.geo.scope import Scope
+
+    base, centre = live
+    open_case(page, base, registered)
+    expect(page.locator("#live-badge")).to_have_class(re.compile("live-badge--on"))
+    with centre.sessions() as s:
+        city = s.scalar(select(Grid).where(Grid.level == 0))
+        scope = Scope.of_grid(city)
+    colleague = Actor(name="colleague", role="dispatcher", scope=scope)
+    act(centre.sessions, colleague, registered, "dispatch", {}, datetime.now(timezone.utc), centre.config)
+    expect(page.locator("#case-state")).to_have_class(re.compile("case-state--dispatched"), timeout=10_000)
+    expect(page.locator(".case-timeline")).to_contain_text("colleague")
