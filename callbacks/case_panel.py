@@ -63,6 +63,7 @@ def draw(current: Id | None, _refresh: int | None, _live: int | None):
         try:
             case = detail(s, who, current).model_dump()
             reporter = panel.reporter(s, who, current)
+            where = panel.place(s, who, current)
         except WorkflowError:
             return html.P(_("This case does not exist or is outside your area."), className="case-empty"), \
                 None, "", True, result
@@ -73,7 +74,8 @@ def draw(current: Id | None, _refresh: int | None, _live: int | None):
     label, hidden = _top_label(_, case)
     shown = {"id": case["id"], "version": case["version"],
              "top": case["proposals"][0]["person_id"] if case["proposals"] else None, "duplicate": duplicate}
-    children = view.body(_, case, reporter, now(), ZoneInfo(config.timezone), config.yellow_share, options)
+    children = view.body(_, case, reporter, now(), ZoneInfo(config.timezone), config.yellow_share, options,
+                         config, where)
     return children, shown, label, hidden, result
 
 

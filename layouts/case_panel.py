@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
+import dash_leaflet as dl
 from dash import dcc, html
 
 from backend.platform.i18n import Translator
+from layouts.widgets import grid_map
 
 # The parameters each action's small form asks for (backend/cases/workflow.py TRANSITIONS): name, kind.
 FORMS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -166,8 +168,25 @@ def actions(_: Translator, allowed: list[str], options: dict, duplicate_of: str 
                     className="case-actions")
 
 
+def small_map(config, case: dict, where) -> dl.Map | None:
+    """The case's point, its unit grid's outline and the open cases nearby."""
+    if where is None or where.bounds is None:
+        return None
+    layers = []
+    if where.grid is not None:
+        layers.append(dl.GeoJSON(data={"type": "FeatureCollection", "features": [where.grid]}, interactive=False,
+                                 style={"color": "#22d3ee", "weight": 2, "fillOpacity": 0.08}))
+    layers += [dl.CircleMarker(center=[n["lat"], n["lon"]], radius=4, color="#8fb3d9", weight=1, fillOpacity=0.6)
+               for n in where.nearby]
+    if case.get("lat") is not None and case.get("lon") is not None:
+        layers.append(dl.CircleMarker(center=[case["lat"], case["lon"]], radius=7, color="#f8fafc", weight=2,
+                                      fillColor="#f43f5e", fillOpacity=1))
+    return html.Div(className="case-map", children=grid_map(
+        "case-map", config, *layers, bounds=where.bounds, style={"height": "100%", "width": "100%"}))
+
+
 def body(_: Translator, case: dict, reporter, now: datetime, zone: tzinfo, yellow_share: float,
-         options: dict) -> list:
+         options: dict, config=None, where=None) -> list:
     """The panel for one case (its detail as `CaseDetail.model_dump()`)."""
     states = state_names(_)
     names = action_names(_)
@@ -191,6 +210,7 @@ def body(_: Translator, case: dict, reporter, now: datetime, zone: tzinfo, yello
             html.Dt(_("Place")), html.Dd(" · ".join(x for x in (case.get("address"), _named(_, grid) if grid else None)
                                                    if x) or "—"),
         ]),
+        small_map(config, case, where) if config is not None else None,
         html.Div(className="case-duplicate", children=[
             html.Span(_("Probable duplicate of {number}").format(number=case["duplicate_of"]))])
         if case.get("duplicate_of") else None,

@@ -132,3 +132,19 @@ def test_another_streets_case_shows_nothing_and_cannot_be_acted_on(centre, cases
     with centre.sessions() as s:
         assert s.get(Case, cases["outside"]).state == "collected"
     assert draw(client, cases["collected"])["case-shown"]["data"]["id"] == cases["collected"]
+
+
+def test_the_small_map_holds_the_unit_grid_and_the_open_cases_nearby_in_scope(centre, cases):  # noqa: F811
+    from backend.cases import panel
+    from backend.cases.workflow import Actor
+    from backend.geo.scope import Scope
+
+    answer = draw(signed_in(centre, "dispatcher"), cases["collected"])
+    maps = [c for c in components(answer["case-body"]["children"]) if c["props"].get("id") == "case-map"]
+    assert maps and maps[0]["props"]["bounds"]
+    with centre.sessions() as s:
+        street1 = s.get(Grid, s.scalar(select(User.grid_id).where(User.username == "street1")))
+        where = panel.place(s, Actor(name="s1", role="dispatcher", scope=Scope.of_grid(street1)), cases["collected"])
+        near = {n["id"] for n in where.nearby}
+        assert cases["registered"] in near and cases["outside"] not in near and cases["collected"] not in near
+        assert where.grid["properties"]["code"].startswith(street1.code + "-")
