@@ -789,11 +789,6 @@ def _pages(m: Matrix, role: str) -> None:
         _page(m, screen, role)
 
 
-def _version(m: Matrix) -> int:
-    with m.db() as session:
-        return session.get(Case, m.target).version
-
-
 def _desk(m: Matrix, role: str) -> None:
     """The handlers' desk lists the cases assigned to the user's person, in the user's own street only: bound
     for the probe to the target's assignee, a handler inside sees it, outside nobody does."""
@@ -840,6 +835,69 @@ def _desk_send(m: Matrix, role: str) -> None:
         assert _version(m) == before
 
 
+def _queue_rows(m: Matrix, role: str) -> None:
+    """The queue's blocks hold the user's own street's cases only; roles that do not dispatch get nothing."""
+    for side in SIDES:
+        response = _call(_dash(m, role, side), "dispatch-queue.getRowsResponse",
+                         {"dispatch-queue.getRowsRequest": {"startRow": 0, "endRow": 100}},
+                         {"dispatch-tab.value": "all", "dispatch-search.value": None})
+        if not may(role, "dispatch"):
+            assert response.status_code == 204
+            continue
+        shown = [int(row["id"]) for row in _answer(response)["dispatch-queue"]["getRowsResponse"]["rowData"]]
+        with m.db() as session:
+            assert shown and set(session.scalars(select(Case.district_id).where(Case.id.in_(shown)))) == \
+                {m.street(side).id}
+
+
+def _tab_counts(m: Matrix, role: str) -> None:
+    """The tabs count the user's own street only."""
+    for side in SIDES:
+        response = _call(_dash(m, role, side), "dispatch-tab.data", {"dispatch-poke.data": 1},
+                         {"dispatch-search.value": None})
+        if not may(role, "dispatch"):
+            assert response.status_code == 204
+            continue
+        tabs = _answer(response)["dispatch-tab"]["data"]
+        everything = next(tab["label"] for tab in tabs if tab["value"] == "all")
+        assert everything.endswith(f" {_count(m, Case.district_id == m.street(side).id)}")
+
+
+# The dispatcher console's case panel (callbacks/case_panel.py).
+
+def _case_draw(m: Matrix, role: str) -> None:
+    """Street A's case is drawn inside; outside the panel says it is not there and keeps nothing of it."""
+    for side in SIDES:
+        answer = _answer(_call(_dash(m, role, side), "case-body.children", {"dispatch-current.data": m.target}))
+        shown = answer["case-shown"]["data"]
+        assert (shown is not None and shown["id"] == m.target) == (side == "in")
+        assert (m.target_number in _texts(answer)) == (side == "in")
+
+
+def _case_act(m: Matrix, role: str) -> None:
+    """A crafted action on street A's case from outside changes nothing (inside, dispatch is refused: it is in
+    handling)."""
+    before = _version(m)
+    for side in SIDES:
+        crafted = {"id": m.target, "version": before, "top": None, "duplicate": None}
+        response = _call(_dash(m, role, side), "case-result.children", {"case-dispatch-top.n_clicks": 1},
+                         {"case-shown.data": crafted, "case-refresh.data": 0})
+        assert "case-ok" not in response.get_data(as_text=True)
+    assert _version(m) == before
+
+
+def _case_batch(m: Matrix, role: str) -> None:
+    """Registering street A's handled case from either side does nothing; the bar counts only what it is sent."""
+    before = _version(m)
+    for side in SIDES:
+        bar = _answer(_call(_dash(m, role, side), "case-batch.hidden", {"dispatch-selection.data": [m.target]}))
+        assert bar["case-batch"]["hidden"] is False
+        response = _call(_dash(m, role, side), "case-batch-result.children", {"case-batch-register.n_clicks": 1},
+                         {"dispatch-selection.data": [m.target], "case-refresh.data": 0})
+        assert "case-ok" not in response.get_data(as_text=True)
+    assert _version(m) == before
+
+
 CALLBACKS: dict[str, Callable] = {
     "show": _desk,
     "choose": _desk_button,
@@ -856,6 +914,12 @@ CALLBACKS: dict[str, Callable] = {
     "pick": _pick,
     "submit": _submit,
     "update": _pages,  # dash's own page router (dash/_pages.py)
+    "rows": _queue_rows,
+    "counts": _tab_counts,
+    "draw": _case_draw,
+    "act_on_case": _case_act,
+    "show_batch": _case_batch,
+    "act_on_selection": _case_batch,
 }
 
 

@@ -38,6 +38,11 @@ def may(role: str, capability: str) -> bool:
     return capability in CAPABILITIES.get(role, ())
 
 
+def sees_reporter_phone(role: str) -> bool:
+    """The centre's desk (who registers reports, and the admin) calls reporters back; nobody else sees phones."""
+    return may(role, "register_cases")
+
+
 def holders(capability: str) -> frozenset[str]:
     """The roles that have a capability (the system's among them)."""
     return frozenset(role for role, capabilities in CAPABILITIES.items() if capability in capabilities)
