@@ -27,7 +27,9 @@
     return noUpdate();
   }
 
-  const typing = (target) => target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  // Keys typed into a field are the field's (a tab's radio button or a row's checkbox is not a field).
+  const typing = (target) => target && (target.isContentEditable || /^(TEXTAREA|SELECT)$/.test(target.tagName)
+    || (target.tagName === "INPUT" && !/^(radio|checkbox|button)$/.test(target.type)));
   const cursor = { index: -1 };
 
   function move(api, step) {

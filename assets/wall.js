@@ -81,8 +81,13 @@
       focus.kpis.forEach((key, index) => {
         if (inPeriod(e, focus, key)) figures[index] += e.counts[key];
       });
-      if (!e.before) add.unshift(caseRow(e, labels, focus));  // a new case, newest on top
-      else update.push(caseRow(e, labels, focus));
+      // A new case, newest on top; a change to one added by this same batch is that row as it is now (AG Grid
+      // updates only rows it holds already).
+      const row = caseRow(e, labels, focus);
+      const added = add.findIndex((r) => r.id === row.id);
+      if (!e.before) add.unshift(row);
+      else if (added >= 0) add[added] = { ...row, fresh: true };
+      else update.push(row);
       if (child && e.counts.open_cases && e[child] != null) {
         deltas[e[child]] = (deltas[e[child]] || 0) + e.counts.open_cases;
       }

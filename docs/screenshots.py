@@ -46,7 +46,8 @@ class Shot:
     path: str
     sizes: tuple[tuple[int, int], ...]
     ready: str  # a JS expression true once the screen has drawn what it shows
-    then: str = ""  # JS run once it is ready (e.g. open a case), after which `ready` is awaited again
+    click: str = ""  # what to click once it is ready (e.g. a case in a queue), awaiting `shown` after it
+    shown: str = "true"
 
 
 WALL_READY = """/^\\d+$/.test(document.getElementById('wall-kpi-open_cases')?.textContent)
@@ -57,8 +58,9 @@ SHOTS = (
     Shot("wall", "duty", "/wall", ((1366, 768), (1920, 1080), (3840, 2160)), WALL_READY),
     Shot("wall-kiosk", "wall", "/wall?kiosk=1", ((1920, 1080),), WALL_READY),
     Shot("dispatch", "dispatcher", "/dispatch", ((1366, 768), (1920, 1080)),
-         "document.querySelectorAll('#dispatch-queue .ag-row').length > 0",
-         then="document.querySelector('#dispatch-queue .ag-row .ag-cell')?.click()"),
+         "document.querySelectorAll('#dispatch-queue .ag-row[row-id]').length > 0",
+         click="#dispatch-queue .ag-row[row-index='0'] .ag-cell[col-id='number']",
+         shown="document.querySelector('#case-panel .case-number') !== null"),
     Shot("hotline", "duty", "/hotline", ((1366, 768),), "document.querySelector('#hotline') !== null"),
     Shot("tasks", "gridworker", "/tasks", (PHONE, (1366, 768)), "document.querySelector('#tasks') !== null"),
 )
@@ -130,9 +132,9 @@ def shoot(browser, base_url: str, shot: Shot, size: tuple[int, int], tz: str) ->
         page.wait_for_load_state("networkidle")
     page.goto(base_url + shot.path)
     page.wait_for_function(f"() => {shot.ready}")
-    if shot.then:
-        page.evaluate(shot.then)
-        page.wait_for_load_state("networkidle")
+    if shot.click:
+        page.click(shot.click)
+        page.wait_for_function(f"() => {shot.shown}")
     page.evaluate("document.fonts.ready.then(() => true)")
     if page.query_selector("#wall-map path.leaflet-interactive"):
         page.evaluate(MAP_SETTLED)

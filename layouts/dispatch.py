@@ -45,8 +45,7 @@ def help_overlay(_: Translator) -> dmc.Modal:
 def queue(_: Translator) -> dag.AgGrid:
     light = {"function": "['dispatch-light', 'dispatch-light-' + (params.data ? params.data.light : '')]"}
     columns = [
-        {"field": "light", "headerName": "", "width": 40, "cellClass": light, "valueFormatter": {"function": "''"},
-         "checkboxSelection": True, "headerCheckboxSelection": False},
+        {"field": "light", "headerName": "", "width": 44, "cellClass": light, "valueFormatter": {"function": "''"}},
         {"field": "number", "headerName": _("Case number"), "flex": 1.6},
         {"field": "time", "headerName": _("Time"), "flex": 1.1, "colId": "created_at", "sortable": True},
         {"field": "category", "headerName": _("Category"), "flex": 1.5},
@@ -61,8 +60,10 @@ def queue(_: Translator) -> dag.AgGrid:
         id="dispatch-queue", className="dispatch-queue", columnDefs=columns, rowModelType="infinite",
         getRowId="params.data.id",
         defaultColDef={"sortable": False, "resizable": True, "suppressHeaderMenuButton": True},
-        dashGridOptions={"theme": {"function": CASES_THEME}, "rowSelection": "multiple",
-                         "suppressRowClickSelection": True, "cacheBlockSize": BLOCK, "maxBlocksInCache": 20,
+        dashGridOptions={"theme": {"function": CASES_THEME},
+                         "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": False,
+                                          "enableClickSelection": False},
+                         "cacheBlockSize": BLOCK, "maxBlocksInCache": 20,
                          "infiniteInitialRowCount": 1, "localeText": {"noRowsToShow": _("No cases")}},
         style={"height": None})
 

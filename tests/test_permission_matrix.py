@@ -842,7 +842,7 @@ def _queue_rows(m: Matrix, role: str) -> None:
                          {"dispatch-queue.getRowsRequest": {"startRow": 0, "endRow": 100}},
                          {"dispatch-tab.value": "all", "dispatch-search.value": None})
         if not may(role, "dispatch"):
-            assert response.status_code == 204
+            assert _answer(response) == {}
             continue
         shown = [int(row["id"]) for row in _answer(response)["dispatch-queue"]["getRowsResponse"]["rowData"]]
         with m.db() as session:
@@ -856,7 +856,7 @@ def _tab_counts(m: Matrix, role: str) -> None:
         response = _call(_dash(m, role, side), "dispatch-tab.data", {"dispatch-poke.data": 1},
                          {"dispatch-search.value": None})
         if not may(role, "dispatch"):
-            assert response.status_code == 204
+            assert _answer(response) == {}
             continue
         tabs = _answer(response)["dispatch-tab"]["data"]
         everything = next(tab["label"] for tab in tabs if tab["value"] == "all")
