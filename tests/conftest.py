@@ -145,14 +145,19 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def page(chromium):
-    """A fresh browser context and page at 1366x768; fails the test on any console error."""
-    context = chromium.new_context(viewport={"width": 1366, "height": 768})
+def watched_page(context):
+    """A new page of the context that keeps its console errors and uncaught exceptions in `console_errors`."""
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.console_errors = errors
-    yield page
+    return page
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser context and page at 1366x768; fails the test on any console error."""
+    context = chromium.new_context(viewport={"width": 1366, "height": 768})
+    yield watched_page(context)
     context.close()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from backend.demo.seed import DEMO_PASSWORD
 from backend.models import Case, User
 from backend.platform.i18n import Translator
+from tests.conftest import watched_page
 from tests.test_live_wall_browser import relay  # noqa: F401 (a fixture)
 from tests.test_tasks import dispatched
 
@@ -19,12 +20,7 @@ ZH = Translator("zh_Hans")
 @pytest.fixture
 def phone(chromium):
     context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.console_errors = errors
-    yield page
+    yield watched_page(context)
     context.close()
 
 
