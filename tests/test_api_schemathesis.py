@@ -95,8 +95,8 @@ def test_the_document_lists_every_endpoint_with_errors_and_security(document):
     assert dispatch["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/DispatchAction"}
     assert [p["name"] for p in operations[("GET", "/cases")]["parameters"]] == [
-        "limit", "offset", "state", "category_code", "grid_id", "urgency", "card", "created_from", "created_to",
-        "q", "sort"]
+        "limit", "offset", "tab", "state", "category_code", "grid_id", "urgency", "card", "channel", "created_from",
+        "created_to", "q", "sort"]
 
 
 def _fuzz(operation, mode: schemathesis.GenerationMode, base_url: str, headers: dict, sent: list[int]) -> None:
