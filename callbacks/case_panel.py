@@ -20,6 +20,7 @@ from backend.platform.schemas import Id
 from callbacks.common import Clicks, Number, centre, now, session, user
 from dashboard.context import actor
 from layouts import case_panel as view
+from layouts.wall import state_labels
 
 # The values of the shown forms' fields, in the order Dash lists them.
 FieldValue = Annotated[str, Field(max_length=2000)] | int | Number | None
@@ -111,7 +112,7 @@ def take(sessions, who, case_id: int, action: str, params: dict, version: int | 
         return False, refusal(_, error)
     return True, _("{number}: {action} done, now {state}.").format(
         number=case.number, action=view.action_names(_).get(action, action),
-        state=view.state_names(_).get(case.state, case.state))
+        state=state_labels(_).get(case.state, case.state))
 
 
 def act_on_case(_top: Clicks, _clicks: Annotated[list[Clicks], Field(max_length=64)],

@@ -12,6 +12,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from backend.platform.i18n import Translator
+from layouts.wall import state_labels
 from layouts.widgets import grid_map
 
 # The parameters each action's small form asks for (backend/cases/workflow.py TRANSITIONS): name, kind.
@@ -43,12 +44,6 @@ def action_names(_: Translator) -> dict[str, str]:
             "request_postpone": _("Request postponement"), "approve_postpone": _("Approve postponement"),
             "reject_postpone": _("Reject postponement"), "supervise": _("Supervise"), "mark_card": _("Mark card"),
             "collect": _("Collected")}
-
-
-def state_names(_: Translator) -> dict[str, str]:
-    return {"collected": _("Collected"), "registered": _("Registered"), "dispatched": _("Dispatched"),
-            "handling": _("Handling"), "fed_back": _("Fed back"), "closed": _("Closed"),
-            "cancelled": _("Cancelled")}
 
 
 def case_panel(_: Translator, config) -> html.Aside:
@@ -188,7 +183,7 @@ def small_map(config, case: dict, where) -> dl.Map | None:
 def body(_: Translator, case: dict, reporter, now: datetime, zone: tzinfo, yellow_share: float,
          options: dict, config=None, where=None) -> list:
     """The panel for one case (its detail as `CaseDetail.model_dump()`)."""
-    states = state_names(_)
+    states = state_labels(_)
     names = action_names(_)
     grid = case.get("grid")
     channel = {"handheld": _("Handheld"), "sms": _("SMS"), "hotline": _("Hotline"), "web": _("Web"),

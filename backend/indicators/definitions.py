@@ -80,21 +80,19 @@ def _open(case: CaseFacts) -> bool:
 HANDLING_STATES = tuple(state for state in OPEN_STATES if state != "collected")
 
 
-def _opened(period: Callable[[Day], Interval], key: str) -> Indicator:
-    """Cases opened in the period and not cancelled: the settlement rate's denominator."""
-    return Indicator(key, Case, lambda case, day: period(day).holds(case.received_at) and case.state != "cancelled",
-                     lambda day: and_(period(day).clause(Case.created_at), Case.state != "cancelled"),
-                     "month" if key.endswith("month") else "day")
+_PERIODS: dict[str, Callable[[Day], Interval]] = {"day": lambda day: day, "month": lambda day: day.month}
 
 
-def _settled(period: Callable[[Day], Interval], key: str) -> Indicator:
-    """Of those, the closed ones: its numerator."""
-    return Indicator(key, Case, lambda case, day: period(day).holds(case.received_at) and case.state == "closed",
-                     lambda day: and_(period(day).clause(Case.created_at), Case.state == "closed"),
-                     "month" if key.endswith("month") else "day")
+def _settlement(key: str, period: str, settled: bool) -> Indicator:
+    """Cases opened in the period and not cancelled (the settlement rate's denominator), or of those the
+    closed ones (`settled`: its numerator)."""
+    interval = _PERIODS[period]
+    counts = (lambda state: state == "closed") if settled else (lambda state: state != "cancelled")
+    state = Case.state == "closed" if settled else Case.state != "cancelled"
+    return Indicator(key, Case, lambda case, day: interval(day).holds(case.received_at) and counts(case.state),
+                     lambda day: and_(interval(day).clause(Case.created_at), state), period)
 
 
-_today, _this_month = (lambda day: day), (lambda day: day.month)
 OPEN = Indicator("open_cases", Case, lambda case, day: _open(case), lambda day: Case.state.in_(OPEN_STATES))
 INDICATORS = (
     # A case is opened by one report (a merge moves reports, it does not remove any).
@@ -111,8 +109,8 @@ INDICATORS = (
               lambda day: and_(OPEN.clause(day), Case.card == "red")),
     Indicator("closed_today", Case, lambda case, day: day.holds(case.closed_at),
               lambda day: day.clause(Case.closed_at), "day"),
-    _opened(_today, "opened_today"), _settled(_today, "settled_today"),
-    _opened(_this_month, "opened_month"), _settled(_this_month, "settled_month"),
+    _settlement("opened_today", "day", settled=False), _settlement("settled_today", "day", settled=True),
+    _settlement("opened_month", "month", settled=False), _settlement("settled_month", "month", settled=True),
 )
 DAILY = tuple(indicator.key for indicator in INDICATORS if indicator.period == "day")
 MONTHLY = tuple(indicator.key for indicator in INDICATORS if indicator.period == "month")
