@@ -56,6 +56,27 @@
     return +opened > 0 ? `${Math.round((100 * +settled) / +opened)}%` : "–";
   }
 
+  // A tile's change against the same time yesterday (`yesterday`: the figures then, callbacks/wall.py): a count's
+  // difference, or a rate's in percentage points. Its class says whether the change is good news or bad.
+  function versus(key, figures, yesterday, labels) {
+    const blank = ["", "wall-kpi-delta"];
+    if (!yesterday || figures.some((figure) => figure == null || Number.isNaN(+figure))) return blank;
+    let change;
+    if (figures.length === 1) {
+      change = +figures[0] - yesterday[key];
+    } else {
+      const [settled, opened] = figures.map(Number);
+      const [thenSettled, thenOpened] = labels.rates[key].map((figure) => yesterday[figure]);
+      if (!opened || !thenOpened) return blank;
+      change = Math.round((100 * settled) / opened) - Math.round((100 * thenSettled) / thenOpened);
+    }
+    const size = figures.length === 1 ? String(Math.abs(change)) : labels.points.replace("{change}", Math.abs(change));
+    const text = labels.versus.replace("{change}", `${change > 0 ? "▲" : change < 0 ? "▼" : "±"}${size}`);
+    const news = change === 0 || !labels.rise_is[key] ? "same"
+      : (change > 0) === (labels.rise_is[key] === "better") ? "better" : "worse";
+    return [text, `wall-kpi-delta wall-kpi-delta--${news}`];
+  }
+
   // The case events of the grid the wall shows (the wall takes no other kind).
   const shown = (event, focus) => event.kind.startsWith("case.") && event[PLACEMENT[focus.level]] === focus.id;
 
@@ -135,5 +156,5 @@
     return drawCounts(geojson, labels);
   }
 
-  Object.assign(cc, { applyEvents, flushMap, rate });
+  Object.assign(cc, { applyEvents, flushMap, rate, versus });
 })(window.commandCentre = window.commandCentre || {});

@@ -19,9 +19,9 @@ from backend.geo.grids import (OutOfScope, bounds, breadcrumb, children_geojson,
 from backend.models import Grid
 from backend.geo.scope import Scope
 from backend.indicators.definitions import DAILY, MONTHLY, Day
-from backend.indicators.wall import wall_kpis
+from backend.indicators.wall import wall_kpis, wall_yesterday
 from callbacks.common import Clicks, GridId, centre, now, session, user
-from layouts.wall import KPIS, RATES, kpi_class, state_labels, urgency_labels
+from layouts.wall import COUNT_TILES, KPIS, RATES, kpi_class, state_labels, urgency_labels
 from layouts.widgets import MAP_COLOURS, MAX_LABELS
 
 # Cases this young are marked as new in the table.
@@ -195,6 +195,15 @@ def refresh(grid_id: ShownGrid, _reload: Any, _pushed_reload: Any):
             collection, hideout, legend(limits), case_rows(_, cases, at, tz, grid.level), updated, focus)
 
 
+def yesterday(grid_id: ShownGrid, _reload: Any, _tick: Clicks):
+    """The shown grid's figures at the same time yesterday, which the tiles compare with (assets/wall.js,
+    `versus`): read with the wall and every few minutes, as that time moves on."""
+    config = centre().config
+    with session() as s:
+        one_snapshot(s)
+        return wall_yesterday(s, Scope.of_grid(focus_grid(s, grid_id)), now(), config.timezone)
+
+
 def register(app) -> None:
     app.callback(Output("wall-grid", "data"), Input("wall-location", "search"), State("wall-grid", "data"),
                  prevent_initial_call=True)(follow_address)
@@ -221,6 +230,17 @@ def register(app) -> None:
         Output("wall-grids", "data", allow_duplicate=True),
         Input("wall-map-flush", "data"), State("wall-focus", "data"), State("wall-labels", "data"),
         State("wall-grids", "data"), prevent_initial_call=True)
+    app.callback(Output("wall-yesterday", "data"), Input("wall-grid", "data"), Input("live-reload", "data"),
+                 Input("wall-yesterday-tick", "n_intervals"))(yesterday)
+    for key in (*COUNT_TILES, *RATES):
+        figures = RATES.get(key, (key,))  # a rate compares its two parts
+        names = ", ".join(f"figure{index}" for index in range(len(figures)))
+        app.clientside_callback(
+            f"function(yesterday, {names}, labels) {{ return window.commandCentre.versus('{key}', [{names}], "
+            f"yesterday, labels); }}",
+            Output(f"wall-delta-{key}", "children"), Output(f"wall-delta-{key}", "className"),
+            Input("wall-yesterday", "data"), *(Input(f"wall-kpi-{figure}", "children") for figure in figures),
+            State("wall-labels", "data"))
     # Overdue cases turn their tile red, whether the count came from a read or from events.
     app.clientside_callback(
         f"function(count) {{ return +count > 0 ? '{kpi_class('overdue', True)}' : '{kpi_class('overdue')}'; }}",

@@ -12,9 +12,13 @@ from layouts.widgets import EMPTY_MAP, grid_layer, grid_map, panel, panel_title
 # The tiles, in order: counts (each the figure of its indicator), and settlement rates, each the share of two
 # figures kept hidden (`RATES`: rate -> (settled, opened), backend/indicators/definitions.py). Every figure is
 # what events patch (assets/wall.js); open cases is shown by the map.
-COUNT_TILES = ("reports_today", "to_register", "in_handling", "yellow", "overdue", "closed_today")
+COUNT_TILES = ("reports_today", "to_register", "under_way", "yellow", "overdue", "closed_today")
 RATES = {"rate_today": ("settled_today", "opened_today"), "rate_month": ("settled_month", "opened_month")}
 KPIS = (*COUNT_TILES, "open_cases", *(figure for pair in RATES.values() for figure in pair))
+# How a tile's change against the same time yesterday reads: a rise of these is bad news, of those good news
+# (the rest, reports, is neither).
+RISE_IS = {"to_register": "worse", "under_way": "worse", "yellow": "worse", "overdue": "worse",
+           "closed_today": "better", "rate_today": "better", "rate_month": "better"}
 
 # The Theming API (AG Grid 33+); sizes are CSS lengths so the table scales with the screen like the rest.
 CASES_THEME = """themeQuartz.withParams({
@@ -26,11 +30,14 @@ CASES_THEME = """themeQuartz.withParams({
     spacing: 'clamp(4px, 0.3vw, 12px)', cellHorizontalPadding: 'clamp(6px, 0.5vw, 20px)'
 })"""
 
+# How often the figures of the same time yesterday are read again: the comparison lags the clock by at most this.
+YESTERDAY_EVERY_MS = 300_000
+
 WRAPPED = {"wrapText": True, "autoHeight": True, "cellClass": "wall-cell-wrapped"}
 
 
 def kpi_labels(_: Translator) -> dict[str, str]:
-    return {"reports_today": _("Reports today"), "to_register": _("To register"), "in_handling": _("In handling"),
+    return {"reports_today": _("Reports today"), "to_register": _("To register"), "under_way": _("Under way"),
             "yellow": _("Yellow cards"), "overdue": _("Red cards"), "closed_today": _("Closed today"),
             "rate_today": _("Settled today"), "rate_month": _("Settled this month")}
 
@@ -48,10 +55,11 @@ def kpi_class(key: str, alert: bool = False) -> str:
     return f"wall-kpi wall-kpi--{key}" + (" wall-kpi--alert" if alert else "")
 
 
-def kpi_tile(key: str, label: str) -> dmc.Paper:
+def kpi_tile(key: str, label: str, versus: str) -> dmc.Paper:
     return dmc.Paper(id=f"wall-tile-{key}", className=kpi_class(key), children=[
         html.Div(label, className="wall-kpi-label"),
         html.Div("–", id=f"wall-kpi-{key}", className="wall-kpi-value"),
+        html.Div(id=f"wall-delta-{key}", className="wall-kpi-delta", title=versus),
     ])
 
 
@@ -64,7 +72,9 @@ def hidden_figures() -> html.Div:
 def case_labels(_: Translator) -> dict:
     """What the browser needs to show pushed cases in the user's language (assets/wall.js)."""
     return {"language": _.language, "states": state_labels(_), "urgencies": urgency_labels(_),
-            "open_count": _("{count} open"), "updated": _("Updated {time}")}
+            "open_count": _("{count} open"), "updated": _("Updated {time}"),
+            "versus": _("{change} vs yesterday"), "points": _("{change} pts"), "rise_is": RISE_IS,
+            "rates": RATES}
 
 
 def map_panel(_: Translator, config) -> html.Section:
@@ -113,7 +123,8 @@ def layout(_: Translator, config, query: dict) -> html.Div:
     """`?grid=<id>` opens the wall on that grid (callbacks/wall.py shows the user's own if it is not theirs)."""
     labels = kpi_labels(_)
     return html.Div(id="wall", className="wall", children=[
-        html.Div(className="wall-kpis", children=[kpi_tile(key, labels[key]) for key in (*COUNT_TILES, *RATES)]),
+        html.Div(className="wall-kpis", children=[kpi_tile(key, labels[key], _("Change against the same time yesterday"))
+                                                  for key in (*COUNT_TILES, *RATES)]),
         hidden_figures(),
         html.Div(className="wall-body", children=[map_panel(_, config), cases_table(_)]),
         # The grid the wall shows; None is the user's own scope grid.
@@ -125,4 +136,7 @@ def layout(_: Translator, config, query: dict) -> html.Div:
         dcc.Store(id="wall-labels", data=case_labels(_)),
         dcc.Store(id="wall-map-flush"),  # poked by the browser to draw map counts held back (applyEvents)
         dcc.Interval(id="wall-day-tick", interval=30_000),  # checks for local midnight (in the browser)
+        # The figures of the same time yesterday: read with the wall, and again as that time moves on.
+        dcc.Store(id="wall-yesterday"),
+        dcc.Interval(id="wall-yesterday-tick", interval=YESTERDAY_EVERY_MS),
     ])

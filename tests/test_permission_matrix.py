@@ -32,7 +32,9 @@ from backend.accounts.tokens import issue_token
 from backend.api.registry import ENDPOINTS, Endpoint
 from backend.cases.intake import ReportIn, submit_report
 from backend.cases.workflow import TRANSITIONS
+from backend.geo.scope import Scope
 from backend.indicators.definitions import OPEN
+from backend.indicators.wall import wall_yesterday
 from backend.models import Attachment, Case, Category, Grid, PatrolCheckIn, Report, User, person_grid
 from backend.platform.config import Config
 from backend.platform.schemas import MAX_ID
@@ -700,6 +702,17 @@ def _refresh(m: Matrix, role: str) -> None:
         assert {f["id"] for f in answer["wall-grids"]["data"]["features"]} <= own.grids
 
 
+def _yesterday(m: Matrix, role: str) -> None:
+    """Asked for street A's figures of yesterday, inside they are street A's, outside the user's own street's."""
+    for side in SIDES:
+        own = m.street(side)
+        answer = _answer(_call(_dash(m, role, side), "wall-yesterday.data", {"wall-grid.data": m.a.id}))
+        with m.db() as session:
+            expected = wall_yesterday(session, Scope.of_grid(session.get(Grid, own.id)), _now(),
+                                      m.centre.config.timezone)
+        assert answer["wall-yesterday"]["data"] == expected
+
+
 def _open_desk(m: Matrix, role: str) -> None:
     """The hotline desk opens only for call takers, and its map holds only the user's own street."""
     for side in SIDES:
@@ -910,6 +923,7 @@ CALLBACKS: dict[str, Callable] = {
                             {"wall-grids.clickData": {"properties": {"id": 1}}}),
     "navigate": _navigate,
     "refresh": _refresh,
+    "yesterday": _yesterday,
     "open_desk": _open_desk,
     "pick": _pick,
     "submit": _submit,

@@ -14,7 +14,7 @@ from backend.geo.grids import open_cases_by_child
 from backend.geo.locator import GridLocator
 from backend.geo.scope import Scope
 from backend.indicators.definitions import DAILY, MONTHLY, Day
-from backend.indicators.wall import wall_kpis
+from backend.indicators.wall import same_time_yesterday, wall_kpis, wall_yesterday
 from backend.models import OPEN_STATES, Case, Grid, OutboxEvent
 from tests.conftest import NOW
 from tests.test_events import CONFIG
@@ -110,7 +110,7 @@ def test_closing_a_case_past_its_deadline_before_it_was_carded_leaves_overdue_as
     wall.catch_up()
     settled = {key: before[key] + 1 for key in ("settled_today", "settled_month")}  # the world's cases are today's
     assert wall.kpis == before | settled | {"open_cases": before["open_cases"] - 1, "overdue": before["overdue"],
-                                            "in_handling": before["in_handling"] - 1,
+                                            "under_way": before["under_way"] - 1,
                                             "closed_today": before["closed_today"] + 1}
     assert wall.shown() == wall.fresh(NOW)
 
@@ -149,13 +149,12 @@ def move(world, rng: random.Random, at) -> None:
         pass
 
 
-def test_a_wall_adding_the_counts_of_events_shows_what_a_fresh_read_shows_at_every_step(world):
-    rng = random.Random(20261126)
+def walk(world, steps: int, seed: int):
+    """A random walk of intake, sweeps and moves from NOW on; yields the moment after each step."""
+    rng = random.Random(seed)
     locator = GridLocator.from_session(world.session)
-    district = world.session.get(Grid, world.chain[1])
     at = NOW
-    walls = [city_wall(world), FoldedWall(world.session, district, at)]
-    for step in range(STEPS):
+    for _ in range(steps):
         at += timedelta(minutes=rng.randint(1, 180))
         roll = rng.random()
         if roll < 0.25:
@@ -165,6 +164,13 @@ def test_a_wall_adding_the_counts_of_events_shows_what_a_fresh_read_shows_at_eve
         else:
             move(world, rng, at)
         world.session.flush()
+        yield at
+
+
+def test_a_wall_adding_the_counts_of_events_shows_what_a_fresh_read_shows_at_every_step(world):
+    district = world.session.get(Grid, world.chain[1])
+    walls = [city_wall(world), FoldedWall(world.session, district, NOW)]
+    for step, at in enumerate(walk(world, STEPS, 20261126)):
         for index, wall in enumerate(walls):
             if Day.of(at, TZ).date != wall.day:  # the browser reads a new day afresh (`newDay`)
                 wall = walls[index] = FoldedWall(world.session, wall.grid, at)
@@ -173,6 +179,55 @@ def test_a_wall_adding_the_counts_of_events_shows_what_a_fresh_read_shows_at_eve
     overdue = world.session.scalar(select(func.count()).where(Case.state.in_(OPEN_STATES), Case.card == "red"))
     closed = world.session.scalar(select(func.count()).where(Case.closed_at > NOW))
     assert overdue and closed  # the walk did reach red cards and closures
+
+
+# How cases stand, and the period figures no later change in this walk can move (it reworks nothing and
+# cancels only collected cases, which are not closed).
+STANDING = ("open_cases", "to_register", "under_way", "yellow", "overdue")
+PERIODS = ("reports_today", "closed_today")
+
+
+def yesterday_matches_the_figures_read_then(world, steps: int) -> int:
+    """At every step a day or more into the walk, the figures of the same time yesterday are the ones a read
+    at that moment gave (nothing changes between steps); returns how many steps were compared."""
+    city = Scope.of_grid(world.city)
+    read = [(NOW, wall_kpis(world.session, city, NOW, TZ))]
+    compared = 0
+    for at in walk(world, steps, 20261202):
+        read.append((at, wall_kpis(world.session, city, at, TZ)))
+        then = same_time_yesterday(at, TZ)
+        if then <= NOW:  # before the walk: the generated history has no events
+            continue
+        # A change made at that very moment is not in its figures yet (periods end before it).
+        moment, then_read = [(moment, figures) for moment, figures in read if moment < then][-1]
+        keys = STANDING + (PERIODS if Day.of(moment, TZ).date == Day.of(then, TZ).date else ())
+        yesterday = wall_yesterday(world.session, city, at, TZ)
+        assert {key: yesterday[key] for key in keys} == {key: then_read[key] for key in keys}, at
+        compared += 1
+    return compared
+
+
+def test_the_figures_of_the_same_time_yesterday_are_those_the_wall_showed_then(world):
+    assert yesterday_matches_the_figures_read_then(world, 60) > 20
+
+
+def test_the_figures_of_the_same_time_yesterday_on_postgresql(pg_city):
+    with pg_city() as session:
+        assert yesterday_matches_the_figures_read_then(World(session), 30) > 5
+
+
+def test_yesterdays_settlement_counts_what_was_closed_by_the_same_time(world):
+    """Of yesterday's cases, those closed after the same time yesterday were not settled yet then."""
+    city = Scope.of_grid(world.city)
+    then = same_time_yesterday(NOW, TZ)
+    before = wall_yesterday(world.session, city, NOW, TZ)
+    early, late = (world.case("fed_back", created_at=then - timedelta(minutes=30)) for _ in range(2))
+    act(world, early, "close", role="dispatcher", at=then - timedelta(minutes=10))
+    act(world, late, "close", role="dispatcher", at=then + timedelta(minutes=10))
+    after = wall_yesterday(world.session, city, NOW, TZ)
+    assert after["opened_today"] - before["opened_today"] == 2
+    assert after["settled_today"] - before["settled_today"] == 1
+    assert after["closed_today"] - before["closed_today"] == 1
 
 
 def test_the_settlement_rates_count_what_was_opened_and_not_cancelled(world):

@@ -76,7 +76,7 @@ class Counts(BaseModel):
     reports_today: int
     open_cases: int
     to_register: int
-    in_handling: int
+    under_way: int
     yellow: int
     overdue: int
     closed_today: int

@@ -12,7 +12,7 @@ sweeper's verdict that the deadline passed, so an overdue case is counted from t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -62,6 +62,10 @@ class Day(Interval):
         utc = lambda moment: moment.astimezone(timezone.utc)  # noqa: E731
         return cls(utc(start), utc(start + timedelta(days=1)), local.date(), Interval(utc(first), utc(following)))
 
+    def so_far(self, at: datetime) -> Day:
+        """The day and its month up to `at` (exclusive): what their figures were at that moment."""
+        return replace(self, end=at, month=Interval(self.month.start, at))
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -76,8 +80,9 @@ def _open(case: CaseFacts) -> bool:
     return case.state in OPEN_STATES
 
 
-# A registered case on its way: dispatched, handled, fed back (the open cases beyond registration).
-HANDLING_STATES = tuple(state for state in OPEN_STATES if state != "collected")
+# A registered case under way: to dispatch, dispatched, handled, fed back (the open cases beyond registration;
+# the dispatcher console's "in handling" tab is the narrower dispatched and handling, backend.cases.queries).
+UNDER_WAY_STATES = tuple(state for state in OPEN_STATES if state != "collected")
 
 
 _PERIODS: dict[str, Callable[[Day], Interval]] = {"day": lambda day: day, "month": lambda day: day.month}
@@ -85,12 +90,21 @@ _PERIODS: dict[str, Callable[[Day], Interval]] = {"day": lambda day: day, "month
 
 def _settlement(key: str, period: str, settled: bool) -> Indicator:
     """Cases opened in the period and not cancelled (the settlement rate's denominator), or of those the
-    closed ones (`settled`: its numerator)."""
+    ones closed within it (`settled`: its numerator; for a period so far, closed by its end)."""
     interval = _PERIODS[period]
-    counts = (lambda state: state == "closed") if settled else (lambda state: state != "cancelled")
-    state = Case.state == "closed" if settled else Case.state != "cancelled"
-    return Indicator(key, Case, lambda case, day: interval(day).holds(case.received_at) and counts(case.state),
-                     lambda day: and_(interval(day).clause(Case.created_at), state), period)
+
+    def holds(case: CaseFacts, day: Day) -> bool:
+        period_ = interval(day)
+        if not period_.holds(case.received_at):
+            return False
+        return case.state == "closed" and case.closed_at < period_.end if settled else case.state != "cancelled"
+
+    def clause(day: Day) -> ColumnElement[bool]:
+        period_ = interval(day)
+        state = and_(Case.state == "closed", Case.closed_at < period_.end) if settled else Case.state != "cancelled"
+        return and_(period_.clause(Case.created_at), state)
+
+    return Indicator(key, Case, holds, clause, period)
 
 
 OPEN = Indicator("open_cases", Case, lambda case, day: _open(case), lambda day: Case.state.in_(OPEN_STATES))
@@ -101,8 +115,8 @@ INDICATORS = (
     OPEN,
     Indicator("to_register", Case, lambda case, day: case.state == "collected",
               lambda day: Case.state == "collected"),
-    Indicator("in_handling", Case, lambda case, day: case.state in HANDLING_STATES,
-              lambda day: Case.state.in_(HANDLING_STATES)),
+    Indicator("under_way", Case, lambda case, day: case.state in UNDER_WAY_STATES,
+              lambda day: Case.state.in_(UNDER_WAY_STATES)),
     Indicator("yellow", Case, lambda case, day: _open(case) and case.card == "yellow",
               lambda day: and_(OPEN.clause(day), Case.card == "yellow")),
     Indicator("overdue", Case, lambda case, day: _open(case) and case.card == "red",

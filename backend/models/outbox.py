@@ -23,6 +23,8 @@ class OutboxEvent(GridPlaced, Base):
               sqlite_where=text("published_at IS NULL")),
         Index("ix_outbox_event_published_at", "published_at", postgresql_where=text("published_at IS NOT NULL"),
               sqlite_where=text("published_at IS NOT NULL")),
+        # The changes of the last day, summed for the wall's "against the same time yesterday".
+        Index("ix_outbox_event_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

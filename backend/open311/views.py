@@ -137,7 +137,8 @@ class RequestKey:
     day: str | None
 
     def matches(self, case: Case) -> bool:
-        return self.day is None or self.day == f"{case.created_at:%Y%m%d}"
+        # The day of the case's number (the local day it was opened), not of its UTC time.
+        return self.day is None or self.day == case.number[:8]
 
 
 def _request_key(raw: str) -> RequestKey | None:
