@@ -44,9 +44,10 @@ def choices(labels: dict[str, str], values: tuple[str, ...]) -> list[dict]:
     return [{"value": value, "label": labels[value]} for value in values]
 
 
-def picker(id_: str, label: str, data: list, **props) -> dmc.Select:
+def picker(id_: str, label: str, data: list, wide: bool = False, **props) -> dmc.Select:
     """One filter: its name is its placeholder (and, for screen readers, its label) until a value is picked."""
-    return dmc.Select(id=id_, data=data, placeholder=label, clearable=True, size="xs", className="dispatch-filter",
+    return dmc.Select(id=id_, data=data, placeholder=label, clearable=True, size="xs",
+                      className="dispatch-filter" + (" dispatch-filter--wide" if wide else ""),
                       comboboxProps={"zIndex": 1000, "width": "max-content"}, maxDropdownHeight=320,
                       **{"aria-label": label}, **props)
 
@@ -65,14 +66,14 @@ def filter_bar(_: Translator) -> html.Div:
     page opens (callbacks/dispatch.py `filter_options`), unit grids as the grid picker is typed into."""
     return html.Div(className="dispatch-filters", children=[
         picker("dispatch-category", _("Category"), [], searchable=True, nothingFoundMessage=_("No matching category"),
-               className="dispatch-filter dispatch-filter--wide"),
+               wide=True),
         picker("dispatch-grid", _("Grid"), [], searchable=True, debounce=300, limit=GRID_OPTIONS,
                nothingFoundMessage=_("No matching grid"), renderOption={"function": "dispatchGridOption"},
-               className="dispatch-filter dispatch-filter--wide"),
+               wide=True),
         date_range(_),
         picker("dispatch-urgency", _("Urgency"), choices(urgency_labels(_), URGENCIES)),
         picker("dispatch-channel", _("Channel"), choices(channel_labels(_), CHANNELS)),
-        picker("dispatch-card", _("Card"), choices(card_labels(_), CARDS)),
+        picker("dispatch-card", _("Yellow or red card"), choices(card_labels(_), CARDS)),
         dmc.Button(id="dispatch-filters-clear", className="dispatch-filters-clear", variant="subtle", size="xs",
                    disabled=True, children=[
                        _("Clear filters"),
