@@ -26,10 +26,13 @@
     return FILTERS.map((name) => (name === "dates" ? [null, null] : null));
   }
 
-  // The grid picker's options: the scope's tree, then the unit grids found for what was typed.
-  function dispatchGrids(tree, found) {
-    const listed = new Set((tree || []).map((option) => option.value));
-    return [...(tree || []), ...(found || []).filter((option) => !listed.has(option.value))];
+  // The grid picker's options: the scope's tree, then the unit grids found for what was typed, and the one picked
+  // (found for an earlier search: the picker would drop a value missing from its options).
+  function dispatchGrids(tree, found, picked, shown) {
+    const options = [...(tree || []), ...(found || [])];
+    const kept = (shown || []).filter((option) => option.value === picked);
+    const listed = new Set();
+    return [...options, ...kept].filter((option) => !listed.has(option.value) && listed.add(option.value));
   }
 
   // Another tab, search or filter: from the top.

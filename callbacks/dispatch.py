@@ -20,8 +20,8 @@ from backend.cases import queries
 from backend.cases.panel import minor_categories
 from backend.cases.schemas import CaseSummary
 from backend.cases.workflow import step_light
-from backend.geo.grids import OutOfScope, find_grids, scoped_grid, subtree
-from backend.models import Category, Grid
+from backend.geo.grids import OutOfScope, find_grids, subtree
+from backend.models import Category
 from backend.platform.schemas import Card, Channel, Urgency
 from callbacks import case_panel
 from callbacks.common import GridId, centre, now, session, user
@@ -50,6 +50,7 @@ Search = Annotated[str, Field(max_length=200)] | None
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 COMMUNITY = 2  # the deepest level of the grid picker's tree; unit grids (level 3) are found by name
 FOUND = 30  # unit grids offered for what the picker was typed
+LABEL_SEPARATOR = " / "  # between a unit grid's community and its own name
 
 
 def _calendar_day(text: str) -> date:
@@ -74,7 +75,6 @@ class Filters(TypedDict, total=False):
 
 
 GridSearch = Annotated[str, Field(max_length=100)] | None
-GridChoice = Annotated[str, Field(pattern=r"^\d{1,10}$")] | None  # a Select's value is the grid id's digits
 
 
 def allowed() -> bool:
@@ -160,7 +160,7 @@ def category_options(_, s) -> list[dict]:
 def grid_option(_, grid, parent=None) -> dict:
     """A grid as the picker lists it: indented by its level (assets/dispatch.js `dispatchGridOption`); a unit
     grid named with its community, as "Grid 02" alone is found in every one."""
-    name = f"{_.name(parent)} / {_.name(grid)}" if parent is not None else _.name(grid)
+    name = f"{_.name(parent)}{LABEL_SEPARATOR}{_.name(grid)}" if parent is not None else _.name(grid)
     return {"value": str(grid.id), "label": name, "depth": grid.level - user().scope.level}
 
 
@@ -173,24 +173,17 @@ def filter_options(_id: object):
         return category_options(_, s), [grid_option(_, grid) for grid in subtree(s, user().scope, COMMUNITY)]
 
 
-def _picked_unit(s, chosen: str | None) -> list[tuple]:
-    """The unit grid picked, with its community, if it is one in scope (the tree holds the others)."""
-    try:
-        grid = scoped_grid(s, user().scope, int(chosen)) if chosen else None
-    except OutOfScope:
-        return []
-    return [(grid, s.get(Grid, grid.parent_id))] if grid is not None and grid.level > COMMUNITY else []
-
-
-def unit_grids(search: GridSearch, chosen: GridChoice):
-    """The unit grids in scope matching what the picker was typed, and the one picked (so its name stays)."""
+def unit_grids(search: GridSearch):
+    """The unit grids in scope matching what the picker was typed: "Grid 02", or "Community / Grid 02" as
+    `grid_option` names them (and as the picker shows one once it is picked)."""
     if not allowed():
         return no_update
-    _, text = user().translator, (search or "").strip()
+    community, _slash, name = (search or "").rpartition(LABEL_SEPARATOR.strip())
+    if not name.strip():
+        return []
     with session() as s:
-        found = find_grids(s, user().scope, COMMUNITY + 1, text, FOUND) if text else []
-        found += [pair for pair in _picked_unit(s, chosen) if pair[0].id not in {grid.id for grid, _p in found}]
-        return [grid_option(_, grid, parent) for grid, parent in found]
+        found = find_grids(s, user().scope, COMMUNITY + 1, name.strip(), FOUND, community.strip() or None)
+        return [grid_option(user().translator, grid, parent) for grid, parent in found]
 
 
 FILTER_CONTROLS = ("search", "category", "grid", "dates", "urgency", "channel", "card")
@@ -205,10 +198,11 @@ def register(app) -> None:
     app.callback(Output("dispatch-category", "data"), Output("dispatch-grid-tree", "data"),
                  Input("dispatch", "id"))(filter_options)
     app.callback(Output("dispatch-grid-found", "data"), Input("dispatch-grid", "searchValue"),
-                 Input("dispatch-grid", "value"), prevent_initial_call=True)(unit_grids)
+                 prevent_initial_call=True)(unit_grids)
     app.clientside_callback(
-        "function(tree, found) { return window.commandCentre.dispatchGrids(tree, found); }",
-        Output("dispatch-grid", "data"), Input("dispatch-grid-tree", "data"), Input("dispatch-grid-found", "data"))
+        "function(tree, found, picked, shown) { return window.commandCentre.dispatchGrids(tree, found, picked, shown); }",
+        Output("dispatch-grid", "data"), Input("dispatch-grid-tree", "data"), Input("dispatch-grid-found", "data"),
+        State("dispatch-grid", "value"), State("dispatch-grid", "data"))
     # The controls, read into the one value the rows and the counts take.
     app.clientside_callback(
         "function(...values) { return window.commandCentre.dispatchFilters(...values); }",

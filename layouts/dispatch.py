@@ -67,7 +67,9 @@ def filter_bar(_: Translator) -> html.Div:
     return html.Div(className="dispatch-filters", children=[
         picker("dispatch-category", _("Category"), [], searchable=True, nothingFoundMessage=_("No matching category"),
                wide=True),
-        picker("dispatch-grid", _("Grid"), [], searchable=True, debounce=300, limit=GRID_OPTIONS,
+        # No debounce: it would hold the value back, and the options arriving meanwhile would drop it (the
+        # search goes to the server with each keystroke regardless).
+        picker("dispatch-grid", _("Grid"), [], searchable=True, limit=GRID_OPTIONS,
                nothingFoundMessage=_("No matching grid"), renderOption={"function": "dispatchGridOption"},
                wide=True),
         date_range(_),

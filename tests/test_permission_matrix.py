@@ -875,12 +875,12 @@ def _filter_options(m: Matrix, role: str) -> None:
 
 
 def _unit_grids(m: Matrix, role: str) -> None:
-    """Unit grids found by the grid picker, typed or picked: street A's are found inside only."""
+    """Unit grids found by the grid picker: street A's are found inside only."""
     with m.db() as session:
         community = session.get(Grid, session.get(Grid, m.a.unit).parent_id).name
     for side in SIDES:
         answer = _answer(_call(_dash(m, role, side), "dispatch-grid-found.data",
-                               {"dispatch-grid.searchValue": community, "dispatch-grid.value": str(m.a.unit)}))
+                               {"dispatch-grid.searchValue": community}))
         if not may(role, "dispatch"):
             assert answer == {}
             continue

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, aliased, load_only
 
 from backend.models import PLACEMENT_COLUMNS, Case, Grid
@@ -92,15 +92,21 @@ def subtree(session: Session, scope: Scope, deepest: int) -> list[Grid]:
                                 .order_by(Grid.code)))
 
 
-def find_grids(session: Session, scope: Scope, level: int, text: str, limit: int) -> list[tuple[Grid, Grid]]:
-    """Grids of `level` in scope whose name or whose parent's name (either language) holds `text`, by code, each
-    with its parent (a unit grid's name, "Grid 02", is only told apart by its community's)."""
-    parent = aliased(Grid)
+def _named(text: str, *columns) -> ColumnElement[bool]:
     words = text.lower()
-    named = [func.lower(column).contains(words, autoescape=True)
-             for column in (Grid.name, Grid.name_en, parent.name, parent.name_en)]
+    return or_(*(func.lower(column).contains(words, autoescape=True) for column in columns))
+
+
+def find_grids(session: Session, scope: Scope, level: int, text: str, limit: int,
+               parent_text: str | None = None) -> list[tuple[Grid, Grid]]:
+    """Grids of `level` in scope, by code, each with its parent (a unit grid's name, "Grid 02", is only told
+    apart by its community's): those whose name or whose parent's name (either language) holds `text`; with
+    `parent_text`, those whose name holds `text` and whose parent's holds `parent_text`."""
+    parent = aliased(Grid)
+    own, parents = (Grid.name, Grid.name_en), (parent.name, parent.name_en)
+    matching = [_named(text, *own), _named(parent_text, *parents)] if parent_text else [_named(text, *own, *parents)]
     return [tuple(row) for row in session.execute(
         select(Grid, parent).options(load_only(*_NAMES), load_only(parent.id, parent.name, parent.name_en))
         .join(parent, Grid.parent_id == parent.id)
-        .where(scope.grid_clause(), Grid.level == level, or_(*named))
+        .where(scope.grid_clause(), Grid.level == level, *matching)
         .order_by(Grid.code).limit(limit))]
