@@ -1,5 +1,6 @@
 """The dispatcher console's filter bar in Debian's Chromium: a category and an urgency picked, the queue and the
-tabs' counts narrow to the cases of both; "clear filters" brings the whole queue back."""
+tabs' counts narrow to the cases of both; "clear filters" brings the whole queue back. A unit grid found by
+typing its community's name narrows the queue to it."""
 from __future__ import annotations
 
 import re
@@ -7,7 +8,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from backend.models import Case, Category
+from backend.models import Case, Category, Grid, User
 from backend.platform.i18n import Translator
 from tests.test_dispatch_browser import TAB
 from tests.test_wall_browser import log_in
@@ -57,4 +58,30 @@ def test_a_category_and_an_urgency_narrow_the_queue_and_its_counts_and_clear_res
     expect(page.locator("#dispatch-filter-count")).to_be_hidden()
     expect(page.locator("#dispatch-category")).to_have_value("")
     page.wait_for_function(OTHERS, arg=kept)  # rows of other categories and urgencies again
+    assert page.console_errors == []
+
+
+def test_a_unit_grid_found_by_typing_narrows_the_queue_and_keeps_its_name(live, page, city_sessions):
+    """Unit grids are not listed until typed for: picked from what the server found, the name stays in the
+    picker while the options change, and the queue holds that grid's cases."""
+    base, _centre = live
+    with city_sessions() as s:
+        street = s.get(Grid, s.scalar(select(User.grid_id).where(User.username == "street1")))
+        unit = s.scalar(select(Grid).where(Grid.level == 3, Grid.code.startswith(street.code + "-"))
+                        .order_by(Grid.code).offset(1))
+        community = s.get(Grid, unit.parent_id)
+        kept = [str(i) for i in s.scalars(select(Case.id).where(Case.grid_id == unit.id))]
+    assert kept
+    label = f"{community.name} / {unit.name}"
+
+    log_in(page, base, "street1")
+    page.goto(f"{base}/dispatch")
+    page.locator(TAB).get_by_text(re.compile("^" + ZH("All"))).click()
+    expect(page.locator(ROWS).first).to_be_visible()
+    page.locator("#dispatch-grid").fill(community.name)
+    page.get_by_role("option", name=label, exact=True).click()
+    expect(page.locator(TAB).filter(has_text=f"{ZH('All')} {len(kept)}")).to_be_visible()
+    page.wait_for_function(ONLY, arg=kept)
+    expect(page.locator("#dispatch-grid")).to_have_value(label)
+    expect(page.locator("#dispatch-filter-count")).to_have_text("1")
     assert page.console_errors == []
