@@ -180,14 +180,18 @@ def small_map(config, case: dict, where) -> dl.Map | None:
         "case-map", config, *layers, bounds=where.bounds, style={"height": "100%", "width": "100%"}))
 
 
+def channel_labels(_: Translator) -> dict[str, str]:
+    return {"handheld": _("Handheld"), "sms": _("SMS"), "hotline": _("Hotline"), "web": _("Web"),
+            "visit": _("Visit"), "open311": _("Open311"), "system": _("System")}
+
+
 def body(_: Translator, case: dict, reporter, now: datetime, zone: tzinfo, yellow_share: float,
          options: dict, config=None, where=None) -> list:
     """The panel for one case (its detail as `CaseDetail.model_dump()`)."""
     states = state_labels(_)
     names = action_names(_)
     grid = case.get("grid")
-    channel = {"handheld": _("Handheld"), "sms": _("SMS"), "hotline": _("Hotline"), "web": _("Web"),
-               "visit": _("Visit"), "open311": _("Open311"), "system": _("System")}.get(case["channel"], case["channel"])
+    channel = channel_labels(_).get(case["channel"], case["channel"])
     proposals = case.get("proposals") or []
     return [
         html.Header(className="case-head", children=[

@@ -1,21 +1,28 @@
-"""The dispatcher console (`/dispatch`): the queue of the user's scope in tabs with live counts, a search, and
-the case panel beside it (layouts/case_panel.py).
+"""The dispatcher console (`/dispatch`): the queue of the user's scope in tabs with live counts, a search, a bar
+of filters, and the case panel beside it (layouts/case_panel.py).
 
 The queue is an AG Grid on the infinite row model: it asks the server for each block of rows as it scrolls
 (callbacks/dispatch.py), so a million cases are never loaded. `dispatch-current` holds the id of the case the
-panel shows (None: none), `dispatch-selection` the ids of the rows ticked in the queue."""
+panel shows (None: none), `dispatch-selection` the ids of the rows ticked in the queue, `dispatch-filters` the
+search and the filters as the queue and the counts read them (assets/dispatch.js `dispatchFilters`)."""
 from __future__ import annotations
 
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import dcc, html
 
+from backend.models import CARDS, CHANNELS, URGENCIES
 from backend.platform.i18n import Translator
-from layouts.case_panel import batch_bar, case_panel
-from layouts.wall import CASES_THEME
+from layouts.case_panel import batch_bar, case_panel, channel_labels
+from layouts.wall import CASES_THEME, urgency_labels
 
 BLOCK = 100  # rows the grid asks the server for at a time
 TABS = ("to_register", "to_dispatch", "in_handling", "to_verify", "overdue", "supervised", "all")
+# The grid picker draws at most this many options at once (typing narrows them): a city's tree of streets and
+# communities runs to thousands.
+GRID_OPTIONS = 200
+# dayjs's name of each language's calendar (assets/dispatch.js defines Chinese's) and how a month heads it.
+CALENDARS = {"zh_Hans": ("zh-cn", "YYYY年M月"), "en": ("en", "MMMM YYYY")}
 
 
 def tab_labels(_: Translator) -> dict[str, str]:
@@ -27,6 +34,57 @@ def tabs(_: Translator, counts: dict[str, int] | None = None) -> list[dict]:
     """The tabs as the segmented control takes them, with their counts once read."""
     labels = tab_labels(_)
     return [{"value": tab, "label": labels[tab] + (f" {counts[tab]}" if counts else "")} for tab in TABS]
+
+
+def card_labels(_: Translator) -> dict[str, str]:
+    return {"none": _("No card"), "yellow": _("Yellow card"), "red": _("Red card")}
+
+
+def choices(labels: dict[str, str], values: tuple[str, ...]) -> list[dict]:
+    return [{"value": value, "label": labels[value]} for value in values]
+
+
+def picker(id_: str, label: str, data: list, wide: bool = False, **props) -> dmc.Select:
+    """One filter: its name is its placeholder (and, for screen readers, its label) until a value is picked."""
+    return dmc.Select(id=id_, data=data, placeholder=label, clearable=True, size="xs",
+                      className="dispatch-filter" + (" dispatch-filter--wide" if wide else ""),
+                      comboboxProps={"zIndex": 1000, "width": "max-content"}, maxDropdownHeight=320,
+                      **{"aria-label": label}, **props)
+
+
+def date_range(_: Translator) -> dmc.DatesProvider:
+    """Days of the configured time zone, both ends included (callbacks/dispatch.py turns them into UTC)."""
+    locale, month = CALENDARS[_.language]
+    return dmc.DatesProvider(settings={"locale": locale, "firstDayOfWeek": 1}, children=dmc.DatePickerInput(
+        id="dispatch-dates", type="range", placeholder=_("Date range"), valueFormat="MM-DD", clearable=True,
+        allowSingleDateInRange=True, size="xs", className="dispatch-filter dispatch-filter--dates",
+        monthLabelFormat=month, popoverProps={"zIndex": 1000}, **{"aria-label": _("Date range")}))
+
+
+def filter_bar(_: Translator) -> html.Div:
+    """Category, grid, days, urgency, channel and card; the categories and grids come from the server when the
+    page opens (callbacks/dispatch.py `filter_options`), unit grids as the grid picker is typed into."""
+    return html.Div(className="dispatch-filters", children=[
+        picker("dispatch-category", _("Category"), [], searchable=True, nothingFoundMessage=_("No matching category"),
+               wide=True),
+        # No debounce: it would hold the value back, and the options arriving meanwhile would drop it (the
+        # search goes to the server with each keystroke regardless).
+        picker("dispatch-grid", _("Grid"), [], searchable=True, limit=GRID_OPTIONS,
+               nothingFoundMessage=_("No matching grid"), renderOption={"function": "dispatchGridOption"},
+               wide=True),
+        date_range(_),
+        picker("dispatch-urgency", _("Urgency"), choices(urgency_labels(_), URGENCIES)),
+        picker("dispatch-channel", _("Channel"), choices(channel_labels(_), CHANNELS)),
+        picker("dispatch-card", _("Yellow or red card"), choices(card_labels(_), CARDS)),
+        dmc.Button(id="dispatch-filters-clear", className="dispatch-filters-clear", variant="subtle", size="xs",
+                   disabled=True, children=[
+                       _("Clear filters"),
+                       html.Span(id="dispatch-filter-count", className="dispatch-filter-count", hidden=True,
+                                 title=_("Filters in use")),
+                   ]),
+        dcc.Store(id="dispatch-grid-tree", data=[]),  # the scope's streets and communities
+        dcc.Store(id="dispatch-grid-found", data=[]),  # unit grids matching what the picker was typed
+    ])
 
 
 def shortcuts(_: Translator) -> list[tuple[str, str]]:
@@ -79,6 +137,7 @@ def layout(_: Translator, config, query: dict) -> html.Div:
                 html.Button("?", id="dispatch-help-open", className="dispatch-help-button",
                             title=_("Keyboard shortcuts")),
             ]),
+            filter_bar(_),
             batch_bar(_),
             queue(_),
         ]),
@@ -86,5 +145,6 @@ def layout(_: Translator, config, query: dict) -> html.Div:
         help_overlay(_),
         dcc.Store(id="dispatch-current", data=None),
         dcc.Store(id="dispatch-selection", data=[]),
+        dcc.Store(id="dispatch-filters", data={}),  # nothing picked, nothing searched
         dcc.Store(id="dispatch-poke"),  # a case event in scope: read the counts and the shown rows again
     ])

@@ -876,6 +876,31 @@ def _tab_counts(m: Matrix, role: str) -> None:
         assert everything.endswith(f" {_count(m, Case.district_id == m.street(side).id)}")
 
 
+def _filter_options(m: Matrix, role: str) -> None:
+    """The filter bar's grid tree holds the user's own street's grids only."""
+    for side in SIDES:
+        answer = _answer(_call(_dash(m, role, side), "dispatch-grid-tree.data", {"dispatch.id": "dispatch"}))
+        if not may(role, "dispatch"):
+            assert answer == {}
+            continue
+        listed = {int(option["value"]) for option in answer["dispatch-grid-tree"]["data"]}
+        assert listed and listed <= m.street(side).grids, (role, side)
+
+
+def _unit_grids(m: Matrix, role: str) -> None:
+    """Unit grids found by the grid picker: street A's are found inside only."""
+    with m.db() as session:
+        community = session.get(Grid, session.get(Grid, m.a.unit).parent_id).name
+    for side in SIDES:
+        answer = _answer(_call(_dash(m, role, side), "dispatch-grid-found.data",
+                               {"dispatch-grid.searchValue": community}))
+        if not may(role, "dispatch"):
+            assert answer == {}
+            continue
+        found = {int(option["value"]) for option in answer["dispatch-grid-found"]["data"]}
+        assert (m.a.unit in found) == (side == "in") and found <= m.street(side).grids, (role, side)
+
+
 # The dispatcher console's case panel (callbacks/case_panel.py).
 
 def _case_draw(m: Matrix, role: str) -> None:
@@ -930,6 +955,8 @@ CALLBACKS: dict[str, Callable] = {
     "update": _pages,  # dash's own page router (dash/_pages.py)
     "rows": _queue_rows,
     "counts": _tab_counts,
+    "filter_options": _filter_options,
+    "unit_grids": _unit_grids,
     "draw": _case_draw,
     "act_on_case": _case_act,
     "show_batch": _case_batch,

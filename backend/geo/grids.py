@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session, aliased, load_only
 
 from backend.models import PLACEMENT_COLUMNS, Case, Grid
 from backend.geo.scope import Scope
@@ -78,3 +78,35 @@ def children_geojson(session: Session, scope: Scope, grid_id: int) -> dict:
     open_counts = open_cases_by_child(session, scope, parent)
     return {"type": "FeatureCollection",
             "features": [feature(child, open_counts.get(child.id, 0)) for child in children]}
+
+
+_NAMES = (Grid.id, Grid.code, Grid.level, Grid.name, Grid.name_en, Grid.parent_id)  # what a picker shows
+
+
+def subtree(session: Session, scope: Scope, deepest: int) -> list[Grid]:
+    """The grids below the scope's own down to level `deepest`, parents before children (hierarchical codes sort
+    depth first), without their geometry: a picker's tree. Unit grids are too many to list in a large city
+    (Zhengzhou has 17,350): `find_grids` finds them by name."""
+    return list(session.scalars(select(Grid).options(load_only(*_NAMES))
+                                .where(scope.grid_clause(), Grid.level > scope.level, Grid.level <= deepest)
+                                .order_by(Grid.code)))
+
+
+def _named(text: str, *columns) -> ColumnElement[bool]:
+    words = text.lower()
+    return or_(*(func.lower(column).contains(words, autoescape=True) for column in columns))
+
+
+def find_grids(session: Session, scope: Scope, level: int, text: str, limit: int,
+               parent_text: str | None = None) -> list[tuple[Grid, Grid]]:
+    """Grids of `level` in scope, by code, each with its parent (a unit grid's name, "Grid 02", is only told
+    apart by its community's): those whose name or whose parent's name (either language) holds `text`; with
+    `parent_text`, those whose name holds `text` and whose parent's holds `parent_text`."""
+    parent = aliased(Grid)
+    own, parents = (Grid.name, Grid.name_en), (parent.name, parent.name_en)
+    matching = [_named(text, *own), _named(parent_text, *parents)] if parent_text else [_named(text, *own, *parents)]
+    return [tuple(row) for row in session.execute(
+        select(Grid, parent).options(load_only(*_NAMES), load_only(parent.id, parent.name, parent.name_en))
+        .join(parent, Grid.parent_id == parent.id)
+        .where(scope.grid_clause(), Grid.level == level, *matching)
+        .order_by(Grid.code).limit(limit))]
