@@ -135,5 +135,5 @@
     return drawCounts(geojson, labels);
   }
 
-  Object.assign(cc, { applyEvents, flushMap, rate });
+  Object.assign(cc, { applyEvents, flushMap, rate, shown });
 })(window.commandCentre = window.commandCentre || {});
