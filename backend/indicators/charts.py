@@ -79,7 +79,7 @@ def reports_by_category(session: Session, scope: Scope, day: Day) -> list[dict]:
     reclassify its case, never the report)."""
     count = func.count().label("count")
     rows = session.execute(select(Category.id, Category.name, Category.name_en, count)
-                           .join(Category, Report.category_id == Category.id)
+                           .select_from(Report).join(Category, Report.category_id == Category.id)
                            .where(scope.clause(Report), REPORTS.clause(day))
                            .group_by(Category.id, Category.name, Category.name_en, Category.code)
                            .order_by(count.desc(), Category.code)).all()
