@@ -21,10 +21,11 @@ from backend.indicators.definitions import Day
 from backend.models import Case, Grid, Report, User
 from tests.conftest import NOW
 from tests.test_events import CONFIG
+from tests import test_screens
 from tests.test_screens import call, signed_in
-from tests.test_screens import centre as centre  # noqa: F401 (a fixture)
 
 TZ = CONFIG.timezone
+centre = test_screens.centre  # the fixture: the command centre serving the small city
 
 
 @pytest.fixture
@@ -105,7 +106,7 @@ def _wall(client, grid):
     return call(client, "wall-charts-data.data", {"wall-grid.data": grid})
 
 
-def test_the_walls_read_carries_the_charts_of_the_users_own_street_only(centre):  # noqa: F811
+def test_the_walls_read_carries_the_charts_of_the_users_own_street_only(centre):
     client = signed_in(centre, "street1")
     with centre.sessions() as session:
         city_grid = session.scalar(select(Grid).where(Grid.level == 0))
@@ -119,6 +120,6 @@ def test_the_walls_read_carries_the_charts_of_the_users_own_street_only(centre):
 
 
 @pytest.mark.parametrize("crafted", ["1", 1.5, {"id": 1}, [1], -3, True])
-def test_a_crafted_grid_is_refused_with_4xx(centre, crafted):  # noqa: F811
+def test_a_crafted_grid_is_refused_with_4xx(centre, crafted):
     response = _wall(signed_in(centre, "duty"), crafted)
     assert 400 <= response.status_code < 500
