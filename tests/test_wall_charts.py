@@ -19,9 +19,9 @@ from backend.indicators.charts import (
 )
 from backend.indicators.definitions import Day
 from backend.models import Case, Grid, Report, User
+from tests import test_screens
 from tests.conftest import NOW
 from tests.test_events import CONFIG
-from tests import test_screens
 from tests.test_screens import call, signed_in
 
 TZ = CONFIG.timezone
