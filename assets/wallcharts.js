@@ -71,7 +71,7 @@
     const settled = (g) => spec.names.settled.replace("{settled}", g.settled).replace("{opened}", g.opened);
     return { data: [{
       type: "bar", x: bars.map((g) => g.name), y: bars.map((g) => (g.opened > 0 ? (100 * g.settled) / g.opened : null)),
-      text: bars.map((g) => cc.rate(g.settled, g.opened)), textposition: "outside", cliponaxis: false,
+      text: bars.map((g) => cc.rate(g.settled, g.opened)), textposition: "outside", cliponaxis: false, constraintext: "none",
       textfont: { color: "#e6f6ff", size }, customdata: bars.map(settled),
       hovertemplate: "%{x}<br>%{customdata}<extra></extra>", marker: { color: RATES },
     }], layout: layout(spec, "grids", size) };
@@ -101,7 +101,7 @@
     if (rest > 0) bars.push({ name: spec.names.other, count: rest });
     return { data: [{
       type: "bar", orientation: "h", y: bars.map((c) => c.name), x: bars.map((c) => c.count),
-      text: bars.map((c) => String(c.count)), textposition: "outside", cliponaxis: false,
+      text: bars.map((c) => String(c.count)), textposition: "outside", cliponaxis: false, constraintext: "none",
       textfont: { color: "#e6f6ff", size }, hovertemplate: "%{y}: %{x}<extra></extra>",
       marker: { color: bars.map((c) => (c.id === undefined ? "#475569" : REPORTS)) },
     }], layout: layout(spec, "categories", size) };
