@@ -1,6 +1,6 @@
 """The wall's charts follow the stream: a report submitted through the API raises today's line and its
 category's bar on an open wall, with no reload and no request from the wall."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 from playwright.sync_api import expect
@@ -22,7 +22,7 @@ TODAY = """() => {
 def test_a_report_raises_the_hourly_line_and_its_category_without_reload(live, relay, page, city_sessions):  # noqa: F811
     base, _ = live
     with city_sessions() as session:
-        token = issue_token(session, "dispatcher", "test", datetime.now(timezone.utc))
+        token = issue_token(session, "dispatcher", "test", datetime.now(UTC))
         session.commit()
     open_live_wall(page, base)
     page.wait_for_function(f"({TODAY})() !== null")
