@@ -156,5 +156,5 @@
     return drawCounts(geojson, labels);
   }
 
-  Object.assign(cc, { applyEvents, flushMap, rate, versus });
+  Object.assign(cc, { applyEvents, flushMap, rate, shown, versus });
 })(window.commandCentre = window.commandCentre || {});

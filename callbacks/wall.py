@@ -20,6 +20,7 @@ from backend.models import Grid
 from backend.geo.scope import Scope
 from backend.indicators.definitions import DAILY, MONTHLY, Day
 from backend.indicators.wall import wall_kpis, wall_yesterday
+from callbacks import wall_charts
 from callbacks.common import Clicks, GridId, centre, now, session, user
 from layouts.wall import COUNT_TILES, KPIS, RATES, kpi_class, state_labels, urgency_labels
 from layouts.widgets import MAP_COLOURS, MAX_LABELS
@@ -182,6 +183,7 @@ def refresh(grid_id: ShownGrid, _reload: Any, _pushed_reload: Any):
                                   else {"type": "FeatureCollection", "features": [feature(grid, kpis["open_cases"])]})
         cases = latest_cases(s, scope)
         counted = in_flight(s, scope, at)
+        charts = wall_charts.chart_data(_, s, user().scope, grid, frame, at, config.timezone)
     limits = list(CLASS_BREAKS[frame.level + 1 if frame else grid.level])
     hideout = {"colours": MAP_COLOURS, "thresholds": limits, "selected": grid.id if grid.level == 3 else None,
                "labels": len(collection["features"]) <= MAX_LABELS}
@@ -192,7 +194,7 @@ def refresh(grid_id: ShownGrid, _reload: Any, _pushed_reload: Any):
              "timezone": config.timezone, "day": Day.of(at, config.timezone).date.isoformat(), "head": head,
              "counted": counted, "kpis": KPIS, "daily": DAILY, "monthly": MONTHLY}
     return (*(str(kpis[key]) for key in KPIS),
-            collection, hideout, legend(limits), case_rows(_, cases, at, tz, grid.level), updated, focus)
+            collection, hideout, legend(limits), case_rows(_, cases, at, tz, grid.level), updated, focus, charts)
 
 
 def yesterday(grid_id: ShownGrid, _reload: Any, _tick: Clicks):
@@ -216,7 +218,7 @@ def register(app) -> None:
     app.callback(*(Output(f"wall-kpi-{key}", "children") for key in KPIS),
                  Output("wall-grids", "data"), Output("wall-grids", "hideout"), Output("wall-legend-scale", "children"),
                  Output("wall-cases", "rowData"), Output("wall-updated", "children"), Output("wall-focus", "data"),
-                 Input("wall-grid", "data"), Input("live-reload", "data"),
+                 Output("wall-charts-data", "data"), Input("wall-grid", "data"), Input("live-reload", "data"),
                  Input("live-socket", "data-reload"))(refresh)
     app.clientside_callback(
         "function(events, focus, labels, ...rest) { return window.commandCentre.applyEvents(events, focus, labels, rest); }",
@@ -260,3 +262,4 @@ def register(app) -> None:
         "function(n, focus) { return window.commandCentre.newDay(focus); }",
         Output("live-reload", "data", allow_duplicate=True),
         Input("wall-day-tick", "n_intervals"), State("wall-focus", "data"), prevent_initial_call=True)
+    wall_charts.register(app)

@@ -7,6 +7,7 @@ from dash import dcc, html
 
 from backend.geo.grids import grid_id
 from backend.platform.i18n import Translator
+from layouts.wall_charts import charts_panel
 from layouts.widgets import EMPTY_MAP, grid_layer, grid_map, panel, panel_title
 
 # The tiles, in order: counts (each the figure of its indicator), and settlement rates, each the share of two
@@ -126,7 +127,7 @@ def layout(_: Translator, config, query: dict) -> html.Div:
         html.Div(className="wall-kpis", children=[kpi_tile(key, labels[key], _("Change against the same time yesterday"))
                                                   for key in (*COUNT_TILES, *RATES)]),
         hidden_figures(),
-        html.Div(className="wall-body", children=[map_panel(_, config), cases_table(_)]),
+        html.Div(className="wall-body", children=[map_panel(_, config), cases_table(_), charts_panel(_)]),
         # The grid the wall shows; None is the user's own scope grid.
         dcc.Store(id="wall-grid", data=grid_id(query.get("grid"))),
         # Drilling down writes the grid into the address (no reload, a history entry) so the view can be bookmarked.
