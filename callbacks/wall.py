@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
@@ -126,9 +126,10 @@ def trail(_, chain: list[Grid], current_id: int) -> list:
     return parts
 
 
-def select_grid(_clicks: Clicks, _crumbs: list[Clicks], click: MapClick | None):
+def select_grid(_clicks: Clicks, _crumbs: list[Clicks], click: MapClick | None, search: str | None):
     """A polygon click selects that grid (a unit grid is highlighted); a breadcrumb goes back up. Either writes
-    the address (a history entry, no reload), and the wall follows the address (`follow_address`)."""
+    the address (a history entry, no reload), keeping what else it says (`kiosk=1`), and the wall follows the
+    address (`follow_address`)."""
     trigger = ctx.triggered_id
     if trigger == "wall-grids":
         chosen = (click or {}).get("properties", {}).get("id")
@@ -138,7 +139,9 @@ def select_grid(_clicks: Clicks, _crumbs: list[Clicks], click: MapClick | None):
     else:
         chosen = None
     chosen = valid_grid_id(chosen)
-    return f"?grid={chosen}" if chosen else no_update
+    if not chosen:
+        return no_update
+    return "?" + urlencode(parse_qs((search or "").lstrip("?")) | {"grid": chosen}, doseq=True)
 
 
 def follow_address(search: str | None, shown: ShownGrid):
@@ -212,7 +215,8 @@ def register(app) -> None:
     # The click count, not clickData: a second click on the same grid (after one that failed) must count too.
     app.callback(Output("wall-location", "search"),
                  Input("wall-grids", "n_clicks"), Input({"type": "wall-crumb", "grid": ALL}, "n_clicks"),
-                 State("wall-grids", "clickData"), prevent_initial_call=True)(select_grid)
+                 State("wall-grids", "clickData"), State("wall-location", "search"),
+                 prevent_initial_call=True)(select_grid)
     app.callback(Output("wall-breadcrumb", "children"), Output("wall-map", "viewport"),
                  Input("wall-grid", "data"), Input("live-reload", "data"), State("wall-map", "viewport"))(navigate)
     app.callback(*(Output(f"wall-kpi-{key}", "children") for key in KPIS),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from urllib.parse import urlparse
 
@@ -88,6 +89,8 @@ def _server(config: Config) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=config.secure_cookies,
+        # Only a kiosk's session cookie is permanent (dashboard/auth.py); 400 days is the most browsers keep one.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=400),
         REMEMBER_COOKIE_SECURE=config.secure_cookies,
     )
     server.get("/healthz")(lambda: {"status": "ok"})

@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
 
 from backend.accounts.audit import record
+from backend.accounts.permissions import NEVER_IDLE
 from backend.accounts.keys import digest
 from backend.accounts.sessions import end_idle, end_session, find_open, is_idle, start_session, touch, touch_due
 from backend.accounts.tokens import user_for_token
@@ -293,6 +294,9 @@ def login_submit():
     cookie.pop("csrf_token", None)  # a new form token for the signed-in session
     g.pop("csrf_token", None)
     login_user(signed_in)
+    # A wall display's browser may be restarted (a power cut, a nightly reboot) with nobody there to sign in: its
+    # cookie outlives the browser (PERMANENT_SESSION_LIFETIME). Everyone else's ends with the browser.
+    cookie.permanent = signed_in.role in NEVER_IDLE
     return redirect(_safe_next(request.form.get("next")))
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from backend.accounts.audit import record
 from backend.accounts.users import UserError, create_user, deactivate, reactivate, set_password
-from backend.platform.config import Config, ConfigError, settings_table
+from backend.platform.config import Config, ConfigError, kept_secret, settings_table
 from backend.platform.db import (DatabaseUnavailable, check_connection, check_redis, describe, make_engine,
                                  session_factory)
 from backend.geo.locator import GridLocator
@@ -113,6 +113,9 @@ def _engine(config: Config, migrate: bool = True):
 
 def _port_free(host: str, port: int) -> None:
     with socket.socket() as probe:
+        # As the server binds (werkzeug's and gunicorn's both reuse the address): connections of a server just
+        # stopped, still closing, must not hold a restart back; only another listener does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
@@ -142,7 +145,7 @@ def serving(config: Config, args) -> Config:
 
 
 def cmd_serve(config: Config, args) -> int:
-    config = serving(config, args)
+    config = serving(kept_secret(config), args)
     _port_free(config.host, config.port)
     prepare(config)
     from dashboard.app import create_app  # imports Dash: only when serving

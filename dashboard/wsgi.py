@@ -9,13 +9,13 @@ all sharing REDIS_URL.
 """
 import sys
 
-from backend.platform.config import Config
+from backend.platform.config import Config, kept_secret
 from dashboard import background
 from dashboard.app import create_app
 from dashboard.cli import KNOWN_ERRORS, prepare
 
 try:
-    _config = Config.from_env()
+    _config = kept_secret(Config.from_env())
     prepare(_config)
 except KNOWN_ERRORS as error:
     sys.exit(f"error: {error}")

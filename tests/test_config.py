@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.platform.config import Config, ConfigError, settings_table
+from backend.platform.config import Config, ConfigError, kept_secret, settings_table
 
 
 def test_defaults_are_the_embedded_demo():
@@ -60,3 +60,18 @@ def test_readme_configuration_table_is_the_generated_one():
     section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     table = [line for line in section.splitlines() if line.startswith("|")]
     assert table == settings_table().splitlines()
+
+
+def test_a_demo_without_a_secret_keeps_the_one_made_on_its_first_start(tmp_path):
+    path = tmp_path / "instance" / "secret-key"
+    first = kept_secret(Config.from_env({}), path)
+    again = kept_secret(Config.from_env({}), path)
+    assert first.secret_key == again.secret_key == path.read_text()  # a restart signs nobody out
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert kept_secret(Config.from_env({"SECRET_KEY": "set"}), path).secret_key == "set"
+
+
+def test_production_never_reads_the_demos_secret(tmp_path):
+    path = tmp_path / "secret-key"
+    config = Config.from_env({"DEMO": "0", "SECRET_KEY": "s" * 64})
+    assert kept_secret(config, path) is config and not path.exists()

@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from backend.platform.i18n import LANGUAGES
 
 DEFAULT_SQLITE_PATH = Path("instance") / "command-centre.sqlite"
+DEMO_SECRET_PATH = Path("instance") / "secret-key"
 SECRET_KEY_HINT = "generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
@@ -71,7 +72,7 @@ class Config(BaseSettings):
     demo: bool = setting(True, env="DEMO", description=(
         "demo mode: demo accounts, simulator on, a generated city on first start"))
     secret_key: str = setting(env="SECRET_KEY", default_factory=lambda: secrets.token_hex(32),
-                              shown_default="random per start in demo mode", description=(
+                              shown_default="in demo mode, made on the first start and kept in `instance/secret-key`", description=(
                                   "signs session cookies; **required** when `DEMO=0`, the same in every process"))
     host: str = setting("127.0.0.1", env="HOST", description="where `serve` listens")
     port: int = setting(8050, env="PORT", gt=0, lt=65536, description="the port `serve` listens on")
@@ -173,6 +174,24 @@ class Config(BaseSettings):
     def updated(self, **changes: Any) -> "Config":
         """A copy with `changes` (by attribute name), validated like the original."""
         return type(self)(**(self.model_dump() | changes))
+
+
+def kept_secret(config: Config, path: Path = DEMO_SECRET_PATH) -> Config:
+    """Demo mode without `SECRET_KEY`: the key kept in `path` (made on the first start, readable by its owner only)
+    instead of a new one per start, so that a restart signs nobody out and a kiosk wall stays signed in."""
+    if not config.demo or "secret_key" in config.model_fields_set:
+        return config
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        draft.touch(mode=0o600)
+        draft.write_text(config.secret_key)
+        os.link(draft, path)  # atomic, and refused if another process made it first: every process reads one key
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink(missing_ok=True)
+    return config.updated(secret_key=path.read_text().strip())
 
 
 def _explain(error: ValidationError) -> str:
