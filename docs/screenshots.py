@@ -60,7 +60,8 @@ SHOTS = (
     Shot("dispatch", "dispatcher", "/dispatch", ((1366, 768), (1920, 1080)),
          "document.querySelectorAll('#dispatch-queue .ag-row[row-id]').length > 0",
          click="#dispatch-queue .ag-row[row-index='0'] .ag-cell[col-id='number']",
-         shown="document.querySelector('#case-panel .case-number') !== null"),
+         shown="document.querySelector('#case-panel .case-number') !== null"
+               " && document.querySelector('#case-map .leaflet-overlay-pane path') !== null"),
     Shot("hotline", "duty", "/hotline", ((1366, 768),), "document.querySelector('#hotline') !== null"),
     Shot("tasks", "gridworker", "/tasks", (PHONE, (1366, 768)), "document.querySelector('#tasks') !== null"),
 )

@@ -127,9 +127,16 @@ def timeline(_: Translator, events: list[dict], now: datetime, zone: tzinfo, nam
             html.Span(event["actor_name"], className="case-step-who"),
             html.Span(names.get(event["action"], event["action"]), className="case-step-what"),
             html.Span(took if ends else _("{t} so far").format(t=took), className="case-step-took"),
-            html.Div(event["note"], className="case-step-note") if event.get("note") else None,
+            html.Div(_note(_, event), className="case-step-note") if event.get("note") else None,
         ]))
     return html.Ol(items, className="case-timeline")
+
+
+def _note(_: Translator, event: dict) -> str:
+    """What the step's note says; a collection's note is its channel (backend/cases/intake.py), shown by name."""
+    if event["action"] == "collect":
+        return channel_labels(_).get(event["note"], event["note"])
+    return event["note"]
 
 
 def _field(_: Translator, action: str, name: str, kind: str, options: dict) -> dcc.Dropdown | dcc.Input:
@@ -177,7 +184,10 @@ def small_map(config, case: dict, where) -> dl.Map | None:
         layers.append(dl.CircleMarker(center=[case["lat"], case["lon"]], radius=7, color="#f8fafc", weight=2,
                                       fillColor="#f43f5e", fillOpacity=1))
     return html.Div(className="case-map", children=grid_map(
-        "case-map", config, *layers, bounds=where.bounds, style={"height": "100%", "width": "100%"}))
+        "case-map", config, *layers,
+        # Not tracked: dash-leaflet's tracking compares the view with a centre, which a map fitted to bounds lacks.
+        bounds=where.bounds, boundsOptions={"padding": [16, 16]}, trackViewport=False,
+        style={"height": "100%", "width": "100%"}))
 
 
 def channel_labels(_: Translator) -> dict[str, str]:

@@ -37,8 +37,9 @@ def grid_layer(layer_id: str, collection: dict) -> dl.GeoJSON:
 
 
 def grid_map(map_id: str, config, *layers, **props) -> dl.Map:
-    """A map over the configured tiles, or a plain background without them; it starts on the whole world
-    until the screen fits it to its grids."""
+    """A map over the configured tiles, or a plain background without them; it starts on `bounds` if given, else
+    on the whole world until the screen fits it to its grids (Leaflet would take a centre and zoom over bounds)."""
     tiles = [dl.TileLayer(url=config.tile_url, attribution=config.tile_attribution)] if config.tile_url else []
-    return dl.Map(id=map_id, center=[0, 0], zoom=2, zoomSnap=0.25, attributionControl=bool(config.tile_url),
-                  children=[*tiles, *layers], **props)
+    view = {} if "bounds" in props else {"center": [0, 0], "zoom": 2}
+    return dl.Map(id=map_id, zoomSnap=0.25, attributionControl=bool(config.tile_url), children=[*tiles, *layers],
+                  **view, **props)

@@ -4,11 +4,15 @@ of another street."""
 from __future__ import annotations
 
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from backend.models import AuditEntry, Case, CaseEvent, Grid, Report, User
+from backend.platform.i18n import Translator
+from layouts.case_panel import timeline
+from tests.conftest import NOW
 from tests.test_screens import call, centre, components, signed_in  # noqa: F401  (the fixture)
 from tests.test_workflow import World
 
@@ -148,3 +152,11 @@ def test_the_small_map_holds_the_unit_grid_and_the_open_cases_nearby_in_scope(ce
         near = {n["id"] for n in where.nearby}
         assert cases["registered"] in near and cases["outside"] not in near and cases["collected"] not in near
         assert where.grid["properties"]["code"].startswith(street1.code + "-")
+
+
+def test_the_timeline_names_a_collections_channel_in_the_users_language():
+    collected = {"at": NOW, "actor_name": "simulator", "action": "collect", "note": "handheld"}
+    returned = {"at": NOW, "actor_name": "Li", "action": "return", "note": "not ours: handheld radio shop"}
+    steps = timeline(Translator("zh_Hans"), [collected, returned], NOW, ZoneInfo("Asia/Shanghai"), {})
+    notes = [step.children[-1].children for step in steps.children]
+    assert notes == ["手持终端", "not ours: handheld radio shop"]  # a note written by a person is left as written

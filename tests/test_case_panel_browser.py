@@ -93,3 +93,16 @@ def test_a_colleagues_action_shows_live_in_the_open_panel(live, registered, page
     act(centre.sessions, colleague, registered, "dispatch", {}, datetime.now(timezone.utc), centre.config)
     expect(page.locator("#case-state")).to_have_class(re.compile("case-state--dispatched"), timeout=10_000)
     expect(page.locator(".case-timeline")).to_contain_text("colleague")
+
+
+def test_the_small_map_shows_the_case_inside_its_unit_grid(live, registered, page):
+    base, _ = live
+    open_case(page, base, registered)
+    shapes = page.locator("#case-map .leaflet-overlay-pane path")
+    expect(shapes.first).to_be_attached()
+    frame = page.locator("#case-map").bounding_box()
+    inside = lambda box: (frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]  # noqa: E731
+                          and frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"])
+    boxes = [shapes.nth(i).bounding_box() for i in range(shapes.count())]
+    assert boxes and all(box["width"] > 0 and inside(box) for box in boxes), (frame, boxes)
+    assert page.console_errors == []
