@@ -107,7 +107,7 @@ def map_payload(_, s, scope: Scope, grid: Grid, open_cases: int) -> dict:
 
 def capped_note(_, markers: dict) -> str:
     """Said under the map when it draws fewer markers than there are open cases (the most urgent are drawn)."""
-    return _("{count} of {total} shown").format(count=markers["count"], total=markers["total"]) \
+    return _("{count} of {total} shown").format(count=_.number(markers["count"]), total=_.number(markers["total"])) \
         if markers["capped"] else ""
 
 

@@ -138,3 +138,13 @@ def test_a_grid_outside_the_readers_scope_has_no_panel(world):
     street1, street2 = (street_scope(world.session, name) for name in ("street1", "street2"))
     with pytest.raises(OutOfScope):
         grid_panel(world.session, street1, street2.grid_id, "admin")
+
+
+def test_the_legend_says_when_the_map_draws_fewer_markers_than_there_are_open_cases(world):
+    from callbacks.wall import capped_note
+
+    city = Scope.of_grid(world.city)
+    total = len(open_cases(world.session, city))
+    _ = Translator("en")
+    assert capped_note(_, open_markers(world.session, city, limit=5)) == f"5 of {total} shown"
+    assert capped_note(_, open_markers(world.session, city)) == ""
