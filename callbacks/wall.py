@@ -26,7 +26,7 @@ from callbacks import wall_charts
 from callbacks.common import Clicks, GridId, centre, now, session, user
 from layouts.grid_panel import panel_head, person_items
 from layouts.wall import COUNT_TILES, KPIS, RATES, kpi_class, state_labels, urgency_labels
-from layouts.widgets import MAP_COLOURS, MAX_LABELS
+from layouts.widgets import MAP_COLOURS, grid_hideout
 
 # Cases this young are marked as new in the table.
 FRESH = timedelta(minutes=10)
@@ -99,8 +99,7 @@ def map_payload(_, s, scope: Scope, grid: Grid, open_cases: int) -> dict:
     collection = map_features(_, children_geojson(s, scope, frame.id) if frame
                               else {"type": "FeatureCollection", "features": [feature(grid, open_cases)]})
     limits = list(CLASS_BREAKS[frame.level + 1 if frame else grid.level])
-    hideout = {"colours": MAP_COLOURS, "thresholds": limits, "selected": grid.id if grid.level == 3 else None,
-               "labels": len(collection["features"]) <= MAX_LABELS}
+    hideout = grid_hideout(collection, limits, grid.id if grid.level == 3 else None)
     return {"grids": collection, "hideout": hideout, "limits": limits, "map_level": frame.level + 1 if frame else None,
             "markers": open_markers(s, Scope.of_grid(grid))}
 
