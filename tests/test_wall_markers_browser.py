@@ -3,7 +3,7 @@ pulse and leaving when the case is cancelled (no request from the wall), and the
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -18,7 +18,13 @@ from backend.models import Grid, Person, person_grid
 from backend.platform.i18n import Translator
 from tests.conftest import watched_page
 from tests.test_live_wall_browser import open_live_wall, relay  # noqa: F401  (a fixture)
-from tests.test_wall_browser import CRUMBS, POLYGONS, click_polygon, log_in, wait_for_kpis
+from tests.test_wall_browser import (
+    CRUMBS,
+    POLYGONS,
+    click_polygon,
+    log_in,
+    wait_for_kpis,
+)
 
 # Cases the map draws: the counts of the clusters and the single markers (supercluster draws those in view; the
 # wall fits the map to its grids, so that is every one).
@@ -66,7 +72,7 @@ def test_a_new_report_adds_its_marker_live_with_a_pulse_and_cancelling_it_remove
         city = session.scalar(select(Grid).where(Grid.level == 0))
         unit = session.scalar(select(Grid).where(Grid.level == 3).order_by(Grid.code))
         point = shapely.from_geojson(unit.geometry).point_on_surface()
-        token = issue_token(session, "dispatcher", "test", datetime.now(timezone.utc))
+        token = issue_token(session, "dispatcher", "test", datetime.now(UTC))
         session.commit()
     open_live_wall(page, base)
     before = located_markers(city_sessions, city.id)
