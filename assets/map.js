@@ -8,7 +8,7 @@
     return index;
   }
 
-  // Outlines are in screen pixels: thicken them on big walls like the type (which scales with vw).
+  // Outlines and markers are in screen pixels: thicken them on big walls like the type (which scales with vw).
   const lineScale = () => Math.max(1, window.innerWidth / 1600);
 
   function gridStyle(feature, context) {
@@ -82,5 +82,5 @@
     };
   }
 
-  Object.assign(cc, { gridStyle, gridHover, gridLabel, pickedStyle });
+  Object.assign(cc, { gridStyle, gridHover, gridLabel, lineScale, pickedStyle });
 })(window.commandCentre = window.commandCentre || {});

@@ -14,16 +14,19 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 from backend.cases.queries import latest_cases
 from backend.platform.db import one_snapshot
 from backend.events.catchup import in_flight
+from backend.geo.grid_panel import grid_panel
 from backend.geo.grids import (OutOfScope, bounds, breadcrumb, children_geojson, feature, grid_id as valid_grid_id,
                                scoped_grid)
-from backend.models import Grid
+from backend.geo.markers import open_markers
+from backend.models import OPEN_STATES, Grid
 from backend.geo.scope import Scope
 from backend.indicators.definitions import DAILY, MONTHLY, Day
 from backend.indicators.wall import wall_kpis, wall_yesterday
 from callbacks import wall_charts
 from callbacks.common import Clicks, GridId, centre, now, session, user
+from layouts.grid_panel import panel_head, person_items
 from layouts.wall import COUNT_TILES, KPIS, RATES, kpi_class, state_labels, urgency_labels
-from layouts.widgets import MAP_COLOURS, MAX_LABELS
+from layouts.widgets import MAP_COLOURS, grid_hideout
 
 # Cases this young are marked as new in the table.
 FRESH = timedelta(minutes=10)
@@ -51,12 +54,12 @@ def focus_grid(s, grid_id) -> Grid:
         return scoped_grid(s, scope, scope.grid_id)
 
 
-def map_grid(s, grid: Grid) -> Grid | None:
+def map_grid(s, scope: Scope, grid: Grid) -> Grid | None:
     """The grid whose children the map draws: a unit grid has none, so the map stays on its siblings."""
     if grid.level < 3:
         return grid
     try:
-        return scoped_grid(s, user().scope, grid.parent_id)
+        return scoped_grid(s, scope, grid.parent_id)
     except OutOfScope:  # the user's scope is this unit grid itself
         return None
 
@@ -85,6 +88,26 @@ def map_features(_, collection: dict) -> dict:
         props["tooltip"] = (f"<b>{escape(localized(_, props, 'name'))}</b><br>"
                             + escape(_("{count} open").format(count=props["open_cases"])))
     return collection
+
+
+def map_payload(_, s, scope: Scope, grid: Grid, open_cases: int) -> dict:
+    """Everything a read sends the map of the wall showing `grid` (inside `scope`, the user's; `open_cases`: the
+    grid's own): the grids it draws with their open cases and how to colour them, and the grid's open cases as
+    packed markers (backend/geo/markers.py). The city's must stay under 300 KB as JSON (benchmarks measure it)."""
+    frame = map_grid(s, scope, grid)
+    # A user whose scope is one unit grid sees that grid alone: it has no children to draw.
+    collection = map_features(_, children_geojson(s, scope, frame.id) if frame
+                              else {"type": "FeatureCollection", "features": [feature(grid, open_cases)]})
+    limits = list(CLASS_BREAKS[frame.level + 1 if frame else grid.level])
+    hideout = grid_hideout(collection, limits, grid.id if grid.level == 3 else None)
+    return {"grids": collection, "hideout": hideout, "limits": limits, "map_level": frame.level + 1 if frame else None,
+            "markers": open_markers(s, Scope.of_grid(grid))}
+
+
+def capped_note(_, markers: dict) -> str:
+    """Said under the map when it draws fewer markers than there are open cases (the most urgent are drawn)."""
+    return _("{count} of {total} shown").format(count=_.number(markers["count"]), total=_.number(markers["total"])) \
+        if markers["capped"] else ""
 
 
 def grid_below(place: str, level: int) -> str:
@@ -159,7 +182,7 @@ def navigate(grid_id: ShownGrid, _reload: Any, viewport: Viewport | None):
     with session() as s:
         grid = focus_grid(s, grid_id)
         chain = breadcrumb(s, user().scope, grid.id)
-        frame = bounds(map_grid(s, grid) or grid)
+        frame = bounds(map_grid(s, user().scope, grid) or grid)
     if viewport and viewport.get("bounds") == frame:
         return trail(_, chain, grid.id), no_update
     move = {"transition": "flyToBounds", "options": {"padding": [24, 24], "duration": 0.6}} if viewport else \
@@ -180,24 +203,22 @@ def refresh(grid_id: ShownGrid, _reload: Any, _pushed_reload: Any):
         grid = focus_grid(s, grid_id)
         scope = Scope.of_grid(grid)
         kpis = wall_kpis(s, scope, at, config.timezone)
-        frame = map_grid(s, grid)
-        # A user whose scope is one unit grid sees that grid alone: it has no children to draw.
-        collection = map_features(_, children_geojson(s, user().scope, frame.id) if frame
-                                  else {"type": "FeatureCollection", "features": [feature(grid, kpis["open_cases"])]})
+        drawn = map_payload(_, s, user().scope, grid, kpis["open_cases"])
+        panel = grid_panel(s, user().scope, grid.id, user().role)
         cases = latest_cases(s, scope)
         counted = in_flight(s, scope, at)
-        charts = wall_charts.chart_data(_, s, user().scope, grid, frame, at, config.timezone)
-    limits = list(CLASS_BREAKS[frame.level + 1 if frame else grid.level])
-    hideout = {"colours": MAP_COLOURS, "thresholds": limits, "selected": grid.id if grid.level == 3 else None,
-               "labels": len(collection["features"]) <= MAX_LABELS}
+        charts = wall_charts.chart_data(_, s, user().scope, grid, map_grid(s, user().scope, grid), at,
+                                        config.timezone)
     updated = _("Updated {time}").format(time=_.clock(at, tz))
     # head and counted: where the screen's live link goes on from, and the changes it must not count again;
     # kpis and daily: the figures in the order of the tiles, and those an event adds to on its own day only.
-    focus = {"id": grid.id, "level": grid.level, "map_level": frame.level + 1 if frame else None,
+    focus = {"id": grid.id, "level": grid.level, "map_level": drawn["map_level"],
              "timezone": config.timezone, "day": Day.of(at, config.timezone).date.isoformat(), "head": head,
              "counted": counted, "kpis": KPIS, "daily": DAILY, "monthly": MONTHLY}
     return (*(str(kpis[key]) for key in KPIS),
-            collection, hideout, legend(limits), case_rows(_, cases, at, tz, grid.level), updated, focus, charts)
+            drawn["grids"], drawn["hideout"], legend(drawn["limits"]), case_rows(_, cases, at, tz, grid.level),
+            updated, focus, charts, drawn["markers"], capped_note(_, drawn["markers"]), panel_head(_, panel),
+            person_items(_, panel), *(str(panel.open[state]) for state in OPEN_STATES))
 
 
 def yesterday(grid_id: ShownGrid, _reload: Any, _tick: Clicks):
@@ -222,8 +243,23 @@ def register(app) -> None:
     app.callback(*(Output(f"wall-kpi-{key}", "children") for key in KPIS),
                  Output("wall-grids", "data"), Output("wall-grids", "hideout"), Output("wall-legend-scale", "children"),
                  Output("wall-cases", "rowData"), Output("wall-updated", "children"), Output("wall-focus", "data"),
-                 Output("wall-charts-data", "data"), Input("wall-grid", "data"), Input("live-reload", "data"),
-                 Input("live-socket", "data-reload"))(refresh)
+                 Output("wall-charts-data", "data"), Output("wall-markers-packed", "data"),
+                 Output("wall-markers-note", "children"), Output("wall-panel-head", "children"),
+                 Output("wall-panel-persons", "children"), *(Output(f"wall-open-{state}", "children")
+                                                              for state in OPEN_STATES),
+                 Input("wall-grid", "data"), Input("live-reload", "data"), Input("live-socket", "data-reload"))(refresh)
+    # The open cases as markers, and the panel's counts by state: from each read, then from the pushed events.
+    app.clientside_callback(
+        "function(packed, events, focus) { return window.commandCentre.drawMarkers(packed, events, focus); }",
+        Output("wall-markers", "data"), Output("wall-pulses", "data"),
+        Input("wall-markers-packed", "data"), Input("live-batch", "data"), State("wall-focus", "data"),
+        prevent_initial_call=True)
+    app.clientside_callback(
+        "function(events, focus, labels, ...counts) { return window.commandCentre.applyStates(events, focus, labels, "
+        "counts); }",
+        *(Output(f"wall-open-{state}", "children", allow_duplicate=True) for state in OPEN_STATES),
+        Input("live-batch", "data"), State("wall-focus", "data"), State("wall-labels", "data"),
+        *(State(f"wall-open-{state}", "children") for state in OPEN_STATES), prevent_initial_call=True)
     app.clientside_callback(
         "function(events, focus, labels, ...rest) { return window.commandCentre.applyEvents(events, focus, labels, rest); }",
         *(Output(f"wall-kpi-{key}", "children", allow_duplicate=True) for key in KPIS),

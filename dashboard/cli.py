@@ -35,7 +35,7 @@ LAYOUT = """where things are:
   layouts/, callbacks/ one module per screen (component trees; their callbacks)
   assets/              CSS and the browser code: the live link and one file per screen
   backend/platform/    configuration, database, bulk writes, migrations, translations
-  backend/geo/         grid tree, locating a point, scopes
+  backend/geo/         grid tree, locating a point, scopes, map markers, grid panels
   backend/accounts/    users, passwords, sessions, API tokens, permissions, the audit log
   backend/cases/       workflow, intake, routing, duplicates, sweeper, case queries
   backend/events/      outbox, relay, event bus (in-process or Redis Streams), catch-up

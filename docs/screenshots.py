@@ -52,7 +52,9 @@ class Shot:
 
 WALL_READY = """/^\\d+$/.test(document.getElementById('wall-kpi-open_cases')?.textContent)
     && document.querySelectorAll('#wall-map .wall-grid-label').length > 0
-    && document.querySelectorAll('#wall-cases .ag-row').length > 0"""
+    && document.querySelectorAll('#wall-cases .ag-row').length > 0
+    && document.querySelectorAll('#wall-map .wall-marker, #wall-map .wall-cluster').length > 0
+    && document.querySelectorAll('#wall-panel-persons li').length > 0"""
 SHOTS = (
     Shot("login", "", "/login", ((1366, 768),), "document.querySelector('input[name=username]') !== null"),
     Shot("wall", "duty", "/wall", ((1366, 768), (1920, 1080), (3840, 2160)), WALL_READY),

@@ -6,8 +6,11 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 from backend.geo.grids import grid_id
+from backend.models import OPEN_STATES
 from backend.platform.i18n import Translator
+from layouts.grid_panel import grid_panel
 from layouts.wall_charts import charts_panel
+from layouts.wall_markers import marker_layers, marker_legend
 from layouts.widgets import EMPTY_MAP, grid_layer, grid_map, panel, panel_title
 
 # The tiles, in order: counts (each the figure of its indicator), and settlement rates, each the share of two
@@ -75,21 +78,28 @@ def case_labels(_: Translator) -> dict:
     return {"language": _.language, "states": state_labels(_), "urgencies": urgency_labels(_),
             "open_count": _("{count} open"), "updated": _("Updated {time}"),
             "versus": _("{change} vs yesterday"), "points": _("{change} pts"), "rise_is": RISE_IS,
-            "rates": RATES}
+            "rates": RATES, "open_states": OPEN_STATES}
 
 
 def map_panel(_: Translator, config) -> html.Section:
     return panel(
         panel_title(_("Grid map"), html.Nav(id="wall-breadcrumb", className="wall-breadcrumb")),
-        html.Div(className="wall-map-frame", children=[
-            # The first navigation fits the user's grid.
-            grid_map("wall-map", config, grid_layer("wall-grids", EMPTY_MAP), className="wall-map",
-                     zoomControl=False),
+        html.Div(className="wall-map-body", children=[
+            html.Div(className="wall-map-frame", children=[
+                # The first navigation fits the user's grid.
+                grid_map("wall-map", config, grid_layer("wall-grids", EMPTY_MAP), *marker_layers(_),
+                         className="wall-map", zoomControl=False),
+            ]),
+            # Beside the map, not over it: whatever it covered would be the grid it describes.
+            grid_panel(_, state_labels(_)),
         ]),
         # Below the map, not over it: a legend in a corner covers whichever grid lies there.
         html.Div(className="wall-legend", children=[
-            html.Div(_("Open cases"), className="wall-legend-title"),
-            html.Div(id="wall-legend-scale", className="wall-legend-scale"),
+            html.Div(className="wall-legend-group", children=[
+                html.Div(_("Open cases"), className="wall-legend-title"),
+                html.Div(id="wall-legend-scale", className="wall-legend-scale"),
+            ]),
+            marker_legend(_),
         ]),
         className="wall-map-panel")
 
@@ -136,6 +146,7 @@ def layout(_: Translator, config, query: dict) -> html.Div:
         dcc.Store(id="wall-focus", data=None),
         dcc.Store(id="wall-labels", data=case_labels(_)),
         dcc.Store(id="wall-map-flush"),  # poked by the browser to draw map counts held back (applyEvents)
+        dcc.Store(id="wall-markers-packed"),  # the open cases as read (backend/geo/markers.py), for the browser
         dcc.Interval(id="wall-day-tick", interval=30_000),  # checks for local midnight (in the browser)
         # The figures of the same time yesterday: read with the wall, and again as that time moves on.
         dcc.Store(id="wall-yesterday"),

@@ -105,6 +105,19 @@ def test_an_action_writes_its_outbox_event_in_the_same_transaction(world):
     assert outbox_rows(world.session) == []  # a rolled-back change leaves nothing to publish
 
 
+def test_a_case_event_says_where_the_case_happened(world):
+    """A map adds a new case's marker from its event alone (assets/wallmarkers.js)."""
+    locator = GridLocator.from_session(world.session)
+    category = world.session.scalar(select(Category).where(Category.parent_id.is_not(None)))
+    report = ReportIn(channel="web", description="r", category_code=category.code, lon=world.unit.centroid_lon,
+                      lat=world.unit.centroid_lat)
+    [result] = submit_reports(world.session, [report], locator, NOW, CONFIG)
+    perform(world.session, world.actor("dispatcher"), result.case_id, "register", {}, NOW, CONFIG)
+    events = [EVENT.validate_json(row.payload) for row in outbox_rows(world.session)]
+    assert [(e.kind, e.lat, e.lon) for e in events] == [
+        (kind, world.unit.centroid_lat, world.unit.centroid_lon) for kind in ("case.collect", "case.register")]
+
+
 def test_every_way_a_case_changes_has_an_event_kind():
     assert set(CASE_KINDS) == {f"case.{action}" for action in ("collect", *TRANSITIONS)}
 

@@ -27,15 +27,16 @@ from flask_socketio import SocketIOTestClient
 from PIL import Image
 from sqlalchemy import func, select
 
-from backend.accounts.permissions import ROLES, acts_only_when_assigned, may
+from backend.accounts.permissions import ROLES, acts_only_when_assigned, may, sees_staff_phone
 from backend.accounts.tokens import issue_token
 from backend.api.registry import ENDPOINTS, Endpoint
 from backend.cases.intake import ReportIn, submit_report
 from backend.cases.workflow import TRANSITIONS
+from backend.geo.markers import unpack
 from backend.geo.scope import Scope
 from backend.indicators.definitions import OPEN
 from backend.indicators.wall import wall_yesterday
-from backend.models import Attachment, Case, Category, Grid, PatrolCheckIn, Report, User, person_grid
+from backend.models import Attachment, Case, Category, Grid, PatrolCheckIn, Person, Report, User, person_grid
 from backend.platform.config import Config
 from backend.platform.schemas import MAX_ID
 from dashboard.screens import SCREENS
@@ -689,7 +690,8 @@ def _navigate(m: Matrix, role: str) -> None:
 
 
 def _refresh(m: Matrix, role: str) -> None:
-    """The wall of street A's grid: inside it is shown; outside the user's own street, its cases and counts only."""
+    """The wall of street A's grid: inside it is shown; outside the user's own street, its cases and counts only,
+    on the map's markers and in the grid panel too."""
     for side in SIDES:
         own = m.street(side)
         answer = _answer(_call(_dash(m, role, side), "wall-focus.data", {"wall-grid.data": m.a.id}))
@@ -700,6 +702,17 @@ def _refresh(m: Matrix, role: str) -> None:
             districts = set(session.scalars(select(Case.district_id).where(Case.id.in_(shown))))
         assert shown and districts == {own.id}
         assert {f["id"] for f in answer["wall-grids"]["data"]["features"]} <= own.grids
+        markers = [case_id for case_id, *_ in unpack(answer["wall-markers-packed"]["data"])]
+        with m.db() as session:
+            districts = set(session.scalars(select(Case.district_id).where(Case.id.in_(markers))))
+            phones = set(session.scalars(select(Person.phone).join(person_grid, person_grid.c.person_id == Person.id)
+                                         .where(person_grid.c.grid_id == own.id)))
+        assert markers and districts == {own.id}
+        # The grid panel is the user's own street's, its persons' phones only for roles that call staff.
+        panel = _texts(answer["wall-panel-head"]["children"]) + _texts(answer["wall-panel-persons"]["children"])
+        other = m.street("out" if side == "in" else "in")
+        assert any(name in panel for name in own.names) and not any(name in panel for name in other.names)
+        assert phones and any(phone in panel for phone in phones) == sees_staff_phone(role)
 
 
 def _yesterday(m: Matrix, role: str) -> None:

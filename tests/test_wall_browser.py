@@ -300,7 +300,7 @@ def test_the_legend_shows_fixed_classes_and_lies_below_the_map(live_server, page
     city, _ = user_view(city_sessions, "duty")
     log_in(page, live_server, "duty")
     page.wait_for_url("**/wall")
-    items = page.locator(".wall-legend-item")
+    items = page.locator("#wall-legend-scale .wall-legend-item")
     expect(items).to_have_text(["0", "1–9", "10–24", "25–49", "50–99", "100+"])  # districts
     map_box, legend_box = page.locator("#wall-map").bounding_box(), page.locator(".wall-legend").bounding_box()
     assert legend_box["y"] >= map_box["y"] + map_box["height"]

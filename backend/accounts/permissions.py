@@ -43,6 +43,13 @@ def sees_reporter_phone(role: str) -> bool:
     return may(role, "register_cases")
 
 
+def sees_staff_phone(role: str) -> bool:
+    """Who directs or supervises staff (dispatch, supervise: the duty officer, the dispatcher, the admin, the
+    leader) calls a grid's responsible persons. A wall display's kiosk does not: it hangs where visitors and
+    cameras see it, and its watchers have accounts of their own; residents never have an account at all."""
+    return may(role, "dispatch") or may(role, "supervise")
+
+
 def holders(capability: str) -> frozenset[str]:
     """The roles that have a capability (the system's among them)."""
     return frozenset(role for role, capabilities in CAPABILITIES.items() if capability in capabilities)

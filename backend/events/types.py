@@ -101,6 +101,9 @@ class CaseChanged(StreamEvent):
     category_en: str
     grid: str = Field(description="community / unit grid, as a queue row shows it")
     grid_en: str
+    # Where it happened (WGS 84), for a map's marker; None for a case reported without a point.
+    lat: float | None = None
+    lon: float | None = None
 
 
 def case_changed(case, action: str, before: CaseFacts | None, after: CaseFacts, category: Names,
@@ -115,7 +118,8 @@ def case_changed(case, action: str, before: CaseFacts | None, after: CaseFacts, 
         created_at=get("created_at"), category_id=get("category_id"), **{k: get(k) for k in PLACEMENT_COLUMNS},
         before=before, after=after, counts=Counts(**changes(before, after, day)), day=day.date,
         category=category[0], category_en=category[1],
-        grid=" / ".join(p[0] for p in places), grid_en=" / ".join(p[1] for p in places))
+        grid=" / ".join(p[0] for p in places), grid_en=" / ".join(p[1] for p in places), lat=get("lat"),
+        lon=get("lon"))
 
 
 # Any event (warnings and SMS status join the tuple as they come).
