@@ -11,6 +11,7 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import dcc, html
 
+from backend.cases.queries import TOTAL_CAP
 from backend.models import CARDS, CHANNELS, URGENCIES
 from backend.platform.i18n import Translator
 from layouts.case_panel import batch_bar, case_panel, channel_labels
@@ -33,7 +34,13 @@ def tab_labels(_: Translator) -> dict[str, str]:
 def tabs(_: Translator, counts: dict[str, int] | None = None) -> list[dict]:
     """The tabs as the segmented control takes them, with their counts once read."""
     labels = tab_labels(_)
-    return [{"value": tab, "label": labels[tab] + (f" {counts[tab]}" if counts else "")} for tab in TABS]
+    return [{"value": tab, "label": labels[tab] + (f" {count_label(_, counts[tab])}" if counts else "")}
+            for tab in TABS]
+
+
+def count_label(_: Translator, count: int) -> str:
+    """A queue count as read up to its cap (backend.cases.queries.TOTAL_CAP): above the cap, "10,000+"."""
+    return _("{count}+").format(count=f"{TOTAL_CAP:,}") if count > TOTAL_CAP else str(count)
 
 
 def card_labels(_: Translator) -> dict[str, str]:

@@ -3,9 +3,9 @@ pages and summaries of cases, one case's detail, and the newest cases for the wa
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, defer
 
 from backend.cases.routing import propose_assignees
@@ -15,7 +15,7 @@ from backend.cases.workflow import Actor, allowed_actions, load_case
 from backend.geo.grids import scoped_grid
 from backend.geo.scope import Scope
 from backend.models import (OPEN_STATES, PLACEMENT_COLUMNS, Attachment, Case, CaseEvent, Category, Grid, Report,
-                            case_id_from_number, case_number)
+                            case_number, case_number_day)
 from backend.platform.schemas import MAX_ID
 
 _SORTS = {"created_at": Case.created_at, "deadline": Case.deadline, "updated_at": Case.updated_at}
@@ -27,19 +27,45 @@ def _category_clause(code: str) -> ColumnElement[bool]:
     return Case.category_id.in_(select(Category.id).where(or_(Category.code == code, Category.parent_id == major)))
 
 
-def _text_clause(text: str) -> ColumnElement[bool]:
-    """Words of the description or the address, a reporter's phone number, or a case number."""
+# Words are searched in the cases of the last WORDS_DAYS before the newest one in scope (or from the query's
+# `created_from`): `LIKE '%words%'` reads every row it searches, and a million cases took PostgreSQL seconds.
+# A month of a large city is about 80,000 cases, read in tens of milliseconds; case numbers and days are
+# found through indexes at any age.
+WORDS_DAYS = 30
+
+
+def _number_clause(text: str) -> ColumnElement[bool] | None:
+    """A case number (its id, on the day it names) or the day a number begins with ('20261126'), else None."""
+    day, _dash, digits = text.partition("-")
+    span = case_number_day(day) if len(day) == 8 and day.isascii() and day.isdigit() else None
+    if span is None or (digits and not (digits.isascii() and digits.isdigit())):
+        return None
+    in_day = and_(Case.created_at >= span[0], Case.created_at < span[1])
+    if not digits:
+        return in_day
+    case_id = int(digits)
+    return and_(Case.id == case_id, in_day) if case_id <= MAX_ID else false()
+
+
+def _words_clause(session: Session, scope: Scope, text: str, since: datetime | None) -> ColumnElement[bool]:
+    """Words of the description or the address, or a reporter's phone number, among recent cases."""
     words = text.lower()
     clauses = [func.lower(Case.description).contains(words, autoescape=True),
                func.lower(Case.address).contains(words, autoescape=True)]
-    digits = text.strip().replace(" ", "")
+    digits = text.replace(" ", "")
     if digits.isdigit() and len(digits) >= 4:
         clauses.append(exists().where(Report.case_id == Case.id,
                                       Report.reporter_phone.contains(digits, autoescape=True)))
-    case_id = case_id_from_number(text)
-    if case_id is not None and case_id <= MAX_ID:
-        clauses.append(Case.id == case_id)
-    return or_(*clauses)
+    if since is None:
+        newest = session.scalar(select(func.max(Case.created_at)).where(scope.clause(Case)))
+        since = newest - timedelta(days=WORDS_DAYS) if newest is not None else None
+    return and_(or_(*clauses), Case.created_at >= since) if since is not None else false()
+
+
+def _text_clause(session: Session, scope: Scope, text: str, since: datetime | None) -> ColumnElement[bool]:
+    text = text.strip()
+    number = _number_clause(text)
+    return number if number is not None else _words_clause(session, scope, text, since)
 
 
 _OPEN = Case.state.in_(OPEN_STATES)
@@ -55,10 +81,21 @@ QUEUE_TABS: dict[str, ColumnElement[bool]] = {
 }
 
 
+# An exact count(*) reads every match: the whole queue of a million cases took PostgreSQL about 4 s. Counts stop
+# one past this many, and the screens say "10,000+" (CasePage.total_exact is false); nobody pages that far.
+TOTAL_CAP = 10_000
+
+
+def _capped_count(clauses: list[ColumnElement[bool]]) -> Select:
+    """How many cases match, counted up to TOTAL_CAP + 1."""
+    return select(func.count()).select_from(select(Case.id).where(*clauses).limit(TOTAL_CAP + 1).subquery())
+
+
 def tab_counts(session: Session, scope: Scope, clauses: list[ColumnElement[bool]]) -> dict[str, int]:
-    """How many cases in scope matching `clauses` each tab holds, in one query."""
-    row = session.execute(select(*(func.count().filter(clause) for clause in QUEUE_TABS.values()))
-                          .select_from(Case).where(scope.clause(Case), *clauses)).one()
+    """How many cases in scope matching `clauses` each tab holds (above TOTAL_CAP: more than that), in one
+    query."""
+    row = session.execute(select(*(_capped_count([scope.clause(Case), *clauses, tab]).scalar_subquery()
+                                   for tab in QUEUE_TABS.values()))).one()
     return dict(zip(QUEUE_TABS, row))
 
 
@@ -80,13 +117,18 @@ def filters(session: Session, scope: Scope, query: CaseQuery) -> list[ColumnElem
     if query.created_to is not None:
         clauses.append(Case.created_at < query.created_to)
     if query.q:
-        clauses.append(_text_clause(query.q))
+        clauses.append(_text_clause(session, scope, query.q, query.created_from))
     return clauses
 
 
 def order(sort: str) -> list:
+    """The sort, then the id in the same direction (ties in the order an index of (column, created_at) holds
+    them on SQLite). NULLS LAST only where a column may be null: on PostgreSQL it keeps a descending read of
+    the plain index from giving the order, and every page then sorts every match."""
     column = _SORTS[sort.lstrip("-")]
-    return [column.desc().nulls_last() if sort.startswith("-") else column.asc().nulls_last()]
+    descending = sort.startswith("-")
+    ordered = column.desc() if descending else column.asc()
+    return [ordered.nulls_last() if column.nullable else ordered, Case.id.desc() if descending else Case.id.asc()]
 
 
 def queue(session: Session, scope: Scope, query: CaseQuery) -> CasePage:
@@ -129,11 +171,13 @@ def summary(session: Session, scope: Scope, case_id: int) -> CaseSummary:
 
 def page(session: Session, scope: Scope, clauses: list[ColumnElement[bool]], order: list, limit: int,
          offset: int) -> CasePage:
-    """One page of the case summaries in scope matching `clauses`, with the total count."""
+    """One page of the case summaries in scope matching `clauses`, in `order` (which ends with a unique column,
+    so pages do not overlap), with the total count up to TOTAL_CAP."""
     clauses = [scope.clause(Case), *clauses]
-    total = session.scalar(select(func.count()).select_from(Case).where(*clauses))
-    rows = session.execute(_summaries(scope).where(*clauses).order_by(*order, Case.id).limit(limit).offset(offset))
-    return CasePage(items=[_summary(row) for row in rows], total=total, limit=limit, offset=offset)
+    total = session.scalar(_capped_count(clauses))
+    rows = session.execute(_summaries(scope).where(*clauses).order_by(*order).limit(limit).offset(offset))
+    return CasePage(items=[_summary(row) for row in rows], total=min(total, TOTAL_CAP),
+                    total_exact=total <= TOTAL_CAP, limit=limit, offset=offset)
 
 
 def attachment_out(attachment: Attachment) -> AttachmentOut:

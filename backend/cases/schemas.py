@@ -95,6 +95,8 @@ class CaseDetail(CaseSummary):
 
 class CasePage(Page):
     items: list[CaseSummary]
+    total_exact: bool = Field(description="false when more cases match than the queue counts (cases.queries."
+                                          "TOTAL_CAP, 10,000): `total` is then that cap, and more cases follow")
 
 
 Sort = Literal["created_at", "-created_at", "deadline", "-deadline", "updated_at", "-updated_at"]

@@ -1,7 +1,7 @@
 """Cases and what they are made of: categories, reports, the append-only history, photos, patrols."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING
 
@@ -136,6 +136,15 @@ def number_cases_in(timezone: str) -> None:
 
 def case_number(created_at: datetime, case_id: int) -> str:
     return f"{created_at.astimezone(_number_zone[0]):%Y%m%d}-{case_id:06d}"
+
+
+def case_number_day(day: str) -> tuple[datetime, datetime] | None:
+    """The UTC span of the local day a case number starts with ('20261126'), or None if it is not a day."""
+    try:
+        start = datetime.strptime(day, "%Y%m%d").replace(tzinfo=_number_zone[0])
+    except ValueError:
+        return None
+    return start.astimezone(ZoneInfo("UTC")), (start + timedelta(days=1)).astimezone(ZoneInfo("UTC"))
 
 
 def case_id_from_number(number: str) -> int | None:
