@@ -11,7 +11,7 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import dcc, html
 
-from backend.cases.queries import TOTAL_CAP
+from backend.cases import queries
 from backend.models import CARDS, CHANNELS, URGENCIES
 from backend.platform.i18n import Translator
 from layouts.case_panel import batch_bar, case_panel, channel_labels
@@ -40,7 +40,8 @@ def tabs(_: Translator, counts: dict[str, int] | None = None) -> list[dict]:
 
 def count_label(_: Translator, count: int) -> str:
     """A queue count as read up to its cap (backend.cases.queries.TOTAL_CAP): above the cap, "10,000+"."""
-    return _("{count}+").format(count=f"{TOTAL_CAP:,}") if count > TOTAL_CAP else str(count)
+    cap = queries.TOTAL_CAP
+    return _("{count}+").format(count=f"{cap:,}") if count > cap else str(count)
 
 
 def card_labels(_: Translator) -> dict[str, str]:
