@@ -141,7 +141,9 @@ def layout(_: Translator, config, query: dict) -> html.Div:
                 dmc.SegmentedControl(id="dispatch-tab", value="to_register", data=tabs(_), size="sm",
                                      className="dispatch-tabs"),
                 dcc.Input(id="dispatch-search", type="search", debounce=0.4, className="dispatch-search",
-                          placeholder=_("Case number, words, address or phone"), maxLength=200),
+                          placeholder=_("Case number, words, address or phone"), maxLength=200,
+                          title=_("Case numbers at any age; words, addresses and phones in the last {days} days, "
+                                  "or from the first day picked").format(days=queries.WORDS_DAYS)),
                 html.Button("?", id="dispatch-help-open", className="dispatch-help-button",
                             title=_("Keyboard shortcuts")),
             ]),

@@ -1,5 +1,5 @@
 """The queue counts its matches only up to a cap (a million cases counted exactly took seconds a page), and finds
-case numbers and days through indexes and words among the recent cases only."""
+case numbers and days through indexes, and words among the last week's cases only."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -77,7 +77,7 @@ def test_a_case_number_finds_its_case_on_its_day_only(centre, city_sessions):  #
     assert case.id in {c.id for c in on_day.items} and {c.number[:8] for c in on_day.items} == {day}
 
 
-def test_words_are_searched_in_the_last_month_unless_the_query_starts_earlier(city_sessions):
+def test_words_are_searched_in_the_last_week_unless_the_query_starts_earlier(city_sessions):
     with city_sessions() as session:
         world = World(session)
         old = world.case(description="a bench torn out of the square",

@@ -9,7 +9,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Float, ForeignKey, Index, Inte
                         false, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import CARDS, CASE_STATES, CHANNELS, URGENCIES, Base, GridPlaced, UTCDateTime, _one_of
+from backend.models.base import CARDS, CASE_STATES, CHANNELS, OPEN_STATES, URGENCIES, Base, GridPlaced, UTCDateTime, _one_of
 
 if TYPE_CHECKING:  # relationships name them; SQLAlchemy resolves them by name
     from backend.models.territory import Department, Grid
@@ -67,6 +67,7 @@ class Report(GridPlaced, Base):
     category: Mapped[Category | None] = relationship()
 
 
+OPEN_CASES = text("state IN (" + ", ".join(f"'{state}'" for state in OPEN_STATES) + ")")
 QUEUE_INDEXED = ("state", "district_id", "community_id", "urgency", "card", "channel")  # migration 0011
 
 
@@ -84,6 +85,9 @@ class Case(GridPlaced, Base):
         # the city's own scope (city_id) matches every case, so the plain created_at index serves it.
         *(Index(f"ix_case_file_{column}_created", column, "created_at")
           for column in QUEUE_INDEXED),
+        # A tab of open cases by deadline: along the whole deadline index PostgreSQL met the open cases last
+        # (their deadlines are the latest) and read 900,000 closed ones first.
+        Index("ix_case_file_open_deadline", "deadline", postgresql_where=OPEN_CASES, sqlite_where=OPEN_CASES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
