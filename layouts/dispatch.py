@@ -38,6 +38,12 @@ def tabs(_: Translator, counts: dict[str, int] | None = None) -> list[dict]:
             for tab in TABS]
 
 
+def search_hint(_: Translator) -> str:
+    """What the search reads (backend.cases.queries: words only among recent cases, for speed)."""
+    return _("Case numbers at any age; words, addresses and phones in the last {days} days, or from the first "
+             "day picked").format(days=queries.WORDS_DAYS)
+
+
 def count_label(_: Translator, count: int) -> str:
     """A queue count as read up to its cap (backend.cases.queries.TOTAL_CAP): above the cap, "10,000+"."""
     cap = queries.TOTAL_CAP
@@ -140,10 +146,10 @@ def layout(_: Translator, config, query: dict) -> html.Div:
             html.Div(className="dispatch-tools", children=[
                 dmc.SegmentedControl(id="dispatch-tab", value="to_register", data=tabs(_), size="sm",
                                      className="dispatch-tabs"),
-                dcc.Input(id="dispatch-search", type="search", debounce=0.4, className="dispatch-search",
-                          placeholder=_("Case number, words, address or phone"), maxLength=200,
-                          title=_("Case numbers at any age; words, addresses and phones in the last {days} days, "
-                                  "or from the first day picked").format(days=queries.WORDS_DAYS)),
+                # dcc.Input takes no title: the hover text is its wrapper's (laid out as if absent).
+                html.Span(className="dispatch-search-field", title=search_hint(_), children=dcc.Input(
+                    id="dispatch-search", type="search", debounce=0.4, className="dispatch-search",
+                    placeholder=_("Case number, words, address or phone"), maxLength=200)),
                 html.Button("?", id="dispatch-help-open", className="dispatch-help-button",
                             title=_("Keyboard shortcuts")),
             ]),
