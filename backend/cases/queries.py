@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, FunctionElement, Row, Select, and_, false, func, or_, select, true
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, defer
 
 from backend.cases.routing import propose_assignees
@@ -17,6 +16,7 @@ from backend.geo.grids import scoped_grid
 from backend.geo.scope import Scope
 from backend.models import (OPEN_STATES, PLACEMENT_COLUMNS, Attachment, Case, CaseEvent, Category, Grid, Report,
                             case_number, case_number_day)
+from backend.platform.db import rare
 from backend.platform.schemas import MAX_ID
 
 _SORTS = {"created_at": Case.created_at, "deadline": Case.deadline, "updated_at": Case.updated_at}
@@ -72,25 +72,6 @@ def _text_clause(session: Session, scope: Scope, text: str, since: datetime | No
     text = text.strip()
     number = _number_clause(text)
     return number if number is not None else _words_clause(session, scope, text, since)
-
-
-class rare(FunctionElement):  # noqa: N801 (used as a SQL function)
-    """A condition few cases meet: open states, among a million cases mostly closed. SQLite's statistics do not
-    say how values are spread (Python's build has no STAT4), so it took every state for a seventh of the cases,
-    and read a tab's page or count along the created_at or card index, testing every row (0.7 s at a million);
-    told the state is rare (`likelihood`), it reads the state index. PostgreSQL knows, and is told nothing."""
-    inherit_cache = True
-    name = "rare"
-
-
-@compiles(rare)
-def _rare(element: rare, compiler, **kw) -> str:
-    return compiler.process(element.clauses.self_group(), **kw)
-
-
-@compiles(rare, "sqlite")
-def _rare_on_sqlite(element: rare, compiler, **kw) -> str:
-    return f"likelihood({compiler.process(element.clauses, **kw)}, 0.001)"
 
 
 _OPEN = Case.state.in_(OPEN_STATES)
