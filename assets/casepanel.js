@@ -3,12 +3,8 @@
 (function () {
   "use strict";
   const noUpdate = () => window.dash_clientside.no_update;
-  // The last batch taken from `live-batch`: its events are numbered (`seq`) and it holds earlier ones too.
-  const taken = { seq: 0 };
-
   function live(batch, current) {
-    const unseen = (batch || []).filter((e) => e.seq > taken.seq);
-    if (unseen.length) taken.seq = unseen[unseen.length - 1].seq;
+    const unseen = window.commandCentre.unseen("casePanel", batch);
     if (current == null || !unseen.some((e) => e.case_id === current)) return noUpdate();
     return Date.now();
   }

@@ -4,7 +4,7 @@
 (function (cc) {
   const QUEUE = "dispatch-queue";
   const EVERY_MS = 300;
-  const taken = { seq: 0, timer: null };
+  const refresh = { timer: null };  // a read of the rows shown, due after events
   const noUpdate = () => window.dash_clientside.no_update;
   const grid = () => window.dash_ag_grid.getApiAsync(QUEUE);
 
@@ -43,12 +43,10 @@
 
   // events: `live-batch` (assets/live.js: each value holds earlier events too, numbered by `seq`).
   function dispatchEvents(events) {
-    const unseen = (events || []).filter((e) => e.seq > taken.seq);
-    if (!unseen.length) return noUpdate();
-    taken.seq = unseen[unseen.length - 1].seq;
-    if (!unseen.some((e) => e.kind.startsWith("case.")) || taken.timer) return noUpdate();
-    taken.timer = setTimeout(() => {
-      taken.timer = null;
+    const unseen = cc.unseen("dispatch", events);
+    if (!unseen.some((e) => e.kind.startsWith("case.")) || refresh.timer) return noUpdate();
+    refresh.timer = setTimeout(() => {
+      refresh.timer = null;
       grid().then((api) => api.refreshInfiniteCache());  // the rows shown, read again: selection and scroll stay
       window.dash_clientside.set_props("dispatch-poke", { data: Date.now() });
     }, EVERY_MS);

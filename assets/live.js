@@ -22,6 +22,16 @@
   // `live-batch`, so each change carries the earlier events too and a screen applies those it has not taken.
   const link = { started: false, lastId: null, floor: null, resuming: false, held: [], asked: 0, out: [], seq: 0 };
   const OUT_KEPT = 1000;  // events: far more than arrive while a busy page runs one callback (a few hundred ms)
+  // What each screen function that applies `live-batch` has taken (its last `seq`, `unseen`): the batch keeps only
+  // events one of them has not taken, or that are too new for a function Dash has not run yet to have seen, so
+  // that at ten events a second Dash is not handed a thousand events with each one.
+  const taken = new Map();
+  const FRESH_MS = 10_000;
+  // Events closer together than this are handed to the screens as one batch: each hand-over costs a screen the
+  // same whatever it holds (Dash runs every callback that takes it, and those that follow from theirs), so at ten
+  // events a second a wall would spend all its time on hand-overs. A lone event still goes at once.
+  const HAND_MS = 200;
+  const hand = { at: -HAND_MS, timer: null };
   const applied = new Set();  // outbox ids: delivery is at least once, a repeat is dropped
   const NOW = () => Date.now();
   const setProps = (id, props) => window.dash_clientside.set_props(id, props);
@@ -55,6 +65,7 @@
   function restart(focus) {
     if (!focus || !focus.head) return window.dash_clientside.no_update;
     applied.clear();
+    taken.clear();
     focus.counted.forEach((id) => applied.add(id));
     link.started = true;
     link.lastId = link.floor = focus.head;
@@ -131,9 +142,35 @@
     if (events.length) link.lastId = events[events.length - 1].id;
     if (gap >= 0) catchUp();
     if (!batch.length) return window.dash_clientside.no_update;
-    batch.forEach((e) => { e.seq = ++link.seq; });
-    link.out = [...link.out, ...batch].slice(-OUT_KEPT);
-    return link.out;
+    const at = NOW();
+    batch.forEach((e) => { e.seq = ++link.seq; e.handed = at; });
+    const floor = taken.size ? Math.min(...taken.values()) : 0;
+    link.out = [...link.out.filter((e) => e.seq > floor || at - e.handed < FRESH_MS), ...batch].slice(-OUT_KEPT);
+    return handOver(at);
+  }
+
+  // `link.out` for `live-batch` now, or (closer than HAND_MS to the last hand-over) at the end of that spell.
+  function handOver(at) {
+    if (hand.timer) return window.dash_clientside.no_update;
+    if (at - hand.at >= HAND_MS) {
+      hand.at = at;
+      return link.out;
+    }
+    hand.timer = setTimeout(() => {
+      hand.timer = null;
+      hand.at = NOW();
+      setProps("live-batch", { data: link.out });
+    }, hand.at + HAND_MS - at);
+    return window.dash_clientside.no_update;
+  }
+
+  // The events of `batch` (a value of `live-batch`) that `consumer` (a screen function's name) has not taken yet;
+  // they count as taken from now on.
+  function unseen(consumer, batch) {
+    const after = taken.get(consumer) || 0;
+    const events = (batch || []).filter((e) => e.seq > after);
+    if (events.length) taken.set(consumer, events[events.length - 1].seq);
+    return events;
   }
 
   // A new local day in the city's time zone: the wall's "today" figures must be read afresh.
@@ -163,5 +200,5 @@
     window.location.assign(`/login?next=${here}${notice && notice.idle ? "&idle=1" : ""}`);
   }
 
-  Object.assign(cc, { clock, newDay, restart, resume, receive, liveBadge, presence, signedOut });
+  Object.assign(cc, { clock, newDay, restart, resume, receive, unseen, liveBadge, presence, signedOut });
 })(window.commandCentre = window.commandCentre || {});

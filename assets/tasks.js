@@ -1,15 +1,11 @@
 /* The handlers' desk (layouts/tasks.py): reads its tasks again when a case event arrives, and uploads a
    feedback's photos to the API (POST /api/v1/attachments) as they are picked, keeping their ids for the form. */
 (function (cc) {
-  const taken = { seq: 0 };
   const noUpdate = () => window.dash_clientside.no_update;
 
   // events: `live-batch` (assets/live.js `receive`: each value holds earlier events too, numbered by `seq`).
   function tasksChanged(events) {
-    const unseen = (events || []).filter((e) => e.seq > taken.seq);
-    if (!unseen.length) return noUpdate();
-    taken.seq = unseen[unseen.length - 1].seq;
-    return unseen.some((e) => e.kind.startsWith("case.")) ? Date.now() : noUpdate();
+    return cc.unseen("tasks", events).some((e) => e.kind.startsWith("case.")) ? Date.now() : noUpdate();
   }
 
   const photos = { ids: [] };

@@ -80,17 +80,12 @@
   // The case events of the grid the wall shows (the wall takes no other kind).
   const shown = (event, focus) => event.kind.startsWith("case.") && event[PLACEMENT[focus.level]] === focus.id;
 
-  // The last batch taken from `live-batch`: its events are numbered (`seq`), and it holds earlier ones too
-  // (assets/live.js, `receive`).
-  const taken = { seq: 0 };
-
   // events: from `receive`; focus: the grid the wall shows, its day, and which of its figures (`kpis`) count
   // for one day (`daily`); rest: the figures' texts, in the order of `kpis`, and the map data. Returns the
   // figures, the map data and the "Updated" stamp.
   function applyEvents(events, focus, labels, rest) {
     const unchanged = Array(focus ? focus.kpis.length + 2 : 6).fill(noUpdate());
-    const unseen = (events || []).filter((e) => e.seq > taken.seq);
-    if (unseen.length) taken.seq = unseen[unseen.length - 1].seq;
+    const unseen = cc.unseen("wall", events);
     if (!unseen.length || !focus) return unchanged;
     const mine = unseen.filter((e) => shown(e, focus));
     if (!mine.length) return unchanged;

@@ -10,8 +10,8 @@
   const DRAW_EVERY_MS = 1000;
   const noUpdate = () => window.dash_clientside.no_update;
 
-  // state: what was read, with the events applied since; taken: the last event applied (`seq`, assets/live.js).
-  const charts = { state: null, focus: null, spec: null, taken: 0, drawn: 0, timer: null };
+  // state: what was read, with the events applied since.
+  const charts = { state: null, focus: null, spec: null, drawn: 0, timer: null };
 
   function localHour(iso, timeZone) {
     return +new Intl.DateTimeFormat("en-GB", { timeZone, hourCycle: "h23", hour: "2-digit" }).format(new Date(iso));
@@ -132,8 +132,7 @@
   // it: assets/live.js `restart`); events: `live-batch`, with earlier events too, numbered by `seq`.
   function drawCharts(data, events, focus, spec) {
     const fired = new Set(window.dash_clientside.callback_context.triggered.map((t) => t.prop_id));
-    const unseen = (events || []).filter((e) => e.seq > charts.taken);
-    if (unseen.length) charts.taken = unseen[unseen.length - 1].seq;
+    const unseen = cc.unseen("wallCharts", events);
     if (fired.has("wall-charts-data.data")) {
       Object.assign(charts, { state: data && structuredClone(data), focus, spec });
       return data && focus ? draw() : CHARTS.map(noUpdate);

@@ -50,8 +50,8 @@
     return facts.state === "collected" ? 0 : 1;
   }
 
-  // markers: what the map shows; pulses: new cases until their time is up; taken: the last event applied (`seq`).
-  const cases = { markers: new Map(), pulses: [], taken: 0, drawn: 0, timer: null, pulseTimer: null };
+  // markers: what the map shows; pulses: new cases until their time is up.
+  const cases = { markers: new Map(), pulses: [], drawn: 0, timer: null, pulseTimer: null };
 
   const point = (id, m) => ({
     type: "Feature", id, geometry: { type: "Point", coordinates: [m.lon, m.lat] },
@@ -110,8 +110,7 @@
   // `restart`); events: `live-batch`, with earlier events too, numbered by `seq`. Returns the markers and pulses.
   function drawMarkers(packed, events, focus) {
     const fired = new Set(window.dash_clientside.callback_context.triggered.map((t) => t.prop_id));
-    const unseen = (events || []).filter((e) => e.seq > cases.taken);
-    if (unseen.length) cases.taken = unseen[unseen.length - 1].seq;
+    const unseen = cc.unseen("wallMarkers", events);
     if (fired.has("wall-markers-packed.data")) {
       if (!packed) return [noUpdate(), noUpdate()];
       cases.markers = unpackMarkers(packed);
@@ -130,11 +129,9 @@
 
   // The grid panel's open cases by state (`labels.open_states`, in the order of `counts`): a case leaves the
   // count of the state it was in and joins that of the state it is in, when those are open states.
-  const states = { taken: 0 };
   function applyStates(events, focus, labels, counts) {
     const unchanged = labels.open_states.map(noUpdate);
-    const unseen = (events || []).filter((e) => e.seq > states.taken);
-    if (unseen.length) states.taken = unseen[unseen.length - 1].seq;
+    const unseen = cc.unseen("wallStates", events);
     const mine = focus ? unseen.filter((e) => cc.shown(e, focus)) : [];
     if (!mine.length) return unchanged;
     const figures = counts.map((count) => +count || 0);
