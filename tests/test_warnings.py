@@ -156,6 +156,7 @@ def test_only_who_may_issue_drafts_a_warning(world):
     (timedelta(hours=2), timedelta(hours=1), "end must come after the start"),
     (timedelta(hours=-1), timedelta(hours=3), "start lies in the past"),
     (timedelta(0), timedelta(days=8), "at most 7 days"),
+    (timedelta(days=31), timedelta(days=32), "starts within 30 days"),
 ])
 def test_times_are_checked(world, start, end, message):
     with pytest.raises(InvalidParams, match=message):
@@ -170,6 +171,8 @@ def test_a_start_a_minute_ago_counts_as_now(world):
 def test_longer_than_seven_days_only_with_a_reason(world):
     warning = world.draft(ends_at=(NOW + timedelta(days=10)).isoformat(), end_reason="the flood season")
     assert warning.end_reason == "the flood season"
+    with pytest.raises(InvalidParams, match="at most 366 days"):
+        world.draft(ends_at=(NOW + timedelta(days=400)).isoformat(), end_reason="forever")
 
 
 # -- changes and whom they tell ---------------------------------------------------------------------------------

@@ -44,6 +44,10 @@ START_TOLERANCE = timedelta(minutes=5)
 # The longest warning without a stated reason (cap-composer's users asked for alerts active for months to be
 # blocked: REFERENCES.md); a longer one needs `end_reason`.
 MAX_PERIOD = timedelta(days=7)
+# Even with a reason a warning ends within a year (a flood season is months), and it starts within 30 days: further
+# ahead is a plan, not a warning. Both keep every time far from the calendar's end, where a local time overflows.
+MAX_PERIOD_WITH_REASON = timedelta(days=366)
+MAX_LEAD = timedelta(days=30)
 NEEDS_APPROVAL = frozenset({"orange", "red"})
 SENT_STATUSES = ("issued", "lifted", "expired")  # a warning that went out is seen by everyone it targets
 # The CAP msgType of each action that sends a message.
@@ -123,6 +127,8 @@ def check_period(starts_at: datetime, ends_at: datetime, end_reason: str | None,
     if ends_at - starts_at > MAX_PERIOD and not (end_reason and end_reason.strip()):
         raise InvalidParams(f"{field}: a warning lasts at most 7 days; give end_reason to make it longer",
                             field="end_reason")
+    if ends_at - starts_at > MAX_PERIOD_WITH_REASON:
+        raise InvalidParams(f"{field}: a warning lasts at most {MAX_PERIOD_WITH_REASON.days} days", field=field)
 
 
 def check_targets(session: Session, scope: Scope, targets: list[TargetIn]) -> list[Grid]:
@@ -370,6 +376,8 @@ def check_draft(session: Session, actor: Actor, params: DraftParams, now: dateti
         raise Forbidden(f"a {actor.role} may not issue warnings")
     if params.starts_at < now - START_TOLERANCE:
         raise InvalidParams("starts_at: the start lies in the past; start now or later", field="starts_at")
+    if params.starts_at > now + MAX_LEAD:
+        raise InvalidParams(f"starts_at: a warning starts within {MAX_LEAD.days} days", field="starts_at")
     check_period(params.starts_at, params.ends_at, params.end_reason, now)
     if params.sms_template is not None:
         try:
