@@ -351,7 +351,7 @@ def _target_warning(m: Matrix) -> int:
 
 def _stale_warning(ep: Endpoint) -> dict:
     """Valid parameters for the action, with a version the warning has not reached."""
-    samples = {"raise": {"level": "red"}, "lower": {"level": "blue"}, "reject": {"note": "matrix"},
+    samples = {"raise": {"level": "red"}, "lower": {"level": "blue"}, "reject": {"note": "matrix"}, "reject_raise": {"note": "matrix"},
                "extend": {"ends_at": (_now() + timedelta(days=1)).isoformat()},
                "widen": {"targets": [{"grid_id": 1}]}, "narrow": {"grid_ids": [1]}}
     return {"version": MAX_ID, "params": samples.get(ep.operation_id.removeprefix("warning_"), {})}

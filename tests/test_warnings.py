@@ -199,11 +199,36 @@ def test_a_lowered_level_and_a_lift_tell_everyone(world):
 
 
 def test_raise_goes_up_and_lower_goes_down(world):
-    warning = world.issued(level="yellow")
+    warning = world.issued(level="blue")
+    raised = perform(world.session, world.officer, warning.id, "raise", {"level": "yellow"}, NOW)
+    assert warning.level == "yellow" and raised.recipients == world.persons_of(world.community)
     with pytest.raises(InvalidParams, match="above yellow"):
         perform(world.session, world.officer, warning.id, "raise", {"level": "blue"}, NOW)
-    perform(world.session, world.officer, warning.id, "raise", {"level": "red"}, NOW)
-    assert warning.level == "red"
+    with pytest.raises(InvalidParams, match="below yellow"):
+        perform(world.session, world.officer, warning.id, "lower", {"level": "red"}, NOW)
+
+
+def test_a_raise_to_orange_or_red_waits_for_a_second_persons_approval(world):
+    warning = world.issued(level="yellow")
+    asked = perform(world.session, world.officer, warning.id, "raise", {"level": "red"}, NOW)
+    assert (warning.level, warning.pending_level) == ("yellow", "red")
+    assert asked.event.action == "raise_requested" and asked.event.msg_type is None and asked.recipients == set()
+    with pytest.raises(NotAllowed, match="awaits approval"):
+        perform(world.session, world.officer, warning.id, "lower", {"level": "blue"}, NOW)
+    approved = perform(world.session, world.leader, warning.id, "approve_raise", {}, NOW)
+    assert (warning.level, warning.pending_level) == ("red", None) and approved.event.msg_type == "Update"
+    assert approved.recipients == world.persons_of(world.community)
+
+
+def test_whoever_asked_for_a_raise_cannot_approve_it_and_a_rejection_keeps_the_level(world):
+    warning = world.issued(level="blue")
+    perform(world.session, world.admin, warning.id, "raise", {"level": "orange"}, NOW)
+    with pytest.raises(Forbidden, match="second person"):
+        perform(world.session, world.admin, warning.id, "approve_raise", {}, NOW)
+    perform(world.session, world.leader, warning.id, "reject_raise", {"note": "not that bad"}, NOW)
+    assert (warning.level, warning.pending_level) == ("blue", None)
+    with pytest.raises(NotAllowed):
+        perform(world.session, world.leader, warning.id, "approve_raise", {}, NOW)
 
 
 def test_narrowing_away_every_target_is_a_lift(world):
@@ -225,6 +250,7 @@ def test_extending_keeps_the_seven_day_rule(world):
 def test_updates_reference_every_earlier_message_of_the_warning(world):
     warning = world.issued()
     raised = perform(world.session, world.officer, warning.id, "raise", {"level": "yellow"}, NOW)
+    perform(world.session, world.officer, warning.id, "raise", {"level": "orange"}, NOW)  # no message till approved
     lifted = perform(world.session, world.officer, warning.id, "lift", {}, NOW + timedelta(minutes=5))
     alert_ref = f",{warning.identifier},"
     assert alert_ref in raised.event.references and raised.event.identifier != warning.identifier

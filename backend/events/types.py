@@ -123,8 +123,8 @@ def case_changed(case, action: str, before: CaseFacts | None, after: CaseFacts, 
 
 
 WARNING_KINDS = ("warning.create", "warning.submit", "warning.approve", "warning.reject", "warning.issue",
-                 "warning.raise", "warning.lower", "warning.extend", "warning.narrow", "warning.widen", "warning.lift",
-                 "warning.expire")
+                 "warning.raise", "warning.raise_requested", "warning.approve_raise", "warning.reject_raise",
+                 "warning.lower", "warning.extend", "warning.narrow", "warning.widen", "warning.lift", "warning.expire")
 
 
 class WarningChanged(StreamEvent):
@@ -139,6 +139,7 @@ class WarningChanged(StreamEvent):
     status: Literal[WARNING_STATUSES]
     level: Literal[WARNING_LEVELS]
     before_level: Literal[WARNING_LEVELS] | None
+    pending_level: Literal[WARNING_LEVELS] | None = Field(default=None, description="a raise awaiting approval")
     type: Literal[WARNING_TYPES]
     headline: str
     starts_at: datetime

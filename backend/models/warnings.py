@@ -24,6 +24,7 @@ class EarlyWarning(Base):
         CheckConstraint(_one_of("type", WARNING_TYPES), name="type"),
         CheckConstraint(_one_of("status", WARNING_STATUSES), name="status"),
         CheckConstraint("ends_at > starts_at", name="period"),
+        CheckConstraint("pending_level IS NULL OR " + _one_of("pending_level", WARNING_LEVELS), name="pending_level"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +47,9 @@ class EarlyWarning(Base):
     issuer_name: Mapped[str] = mapped_column(String(100))
     approver_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approver_name: Mapped[str | None] = mapped_column(String(100))
+    # A raise to orange or red waits for a second person, as the first issue of one does: the level asked for, by whom.
+    pending_level: Mapped[str | None] = mapped_column(String(8))
+    pending_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,7 +14,7 @@ Target = tuple[int, bool]  # (grid id, with its subtree)
 
 # Actions whose message goes to every person the warning reaches; widen and narrow concern only the grids they
 # add or remove.
-TELL_EVERYONE = frozenset({"issue", "raise", "lower", "extend", "lift", "expire"})
+TELL_EVERYONE = frozenset({"issue", "raise", "approve_raise", "lower", "extend", "lift", "expire"})
 
 
 @dataclass(frozen=True)

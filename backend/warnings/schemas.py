@@ -27,6 +27,7 @@ class WarningOut(Model):
     id: int
     identifier: str = Field(description="CAP identifier of its first issue")
     level: Literal[WARNING_LEVELS]
+    pending_level: Literal[WARNING_LEVELS] | None = Field(description="a raise to it awaits a second person")
     type: Literal[WARNING_TYPES]
     headline: str
     message: str

@@ -51,7 +51,7 @@ MAX_LEAD = timedelta(days=30)
 NEEDS_APPROVAL = frozenset({"orange", "red"})
 SENT_STATUSES = ("issued", "lifted", "expired")  # a warning that went out is seen by everyone it targets
 # The CAP msgType of each action that sends a message.
-MSG_TYPES = {"issue": "Alert", "raise": "Update", "lower": "Update", "extend": "Update", "narrow": "Update",
+MSG_TYPES = {"issue": "Alert", "raise": "Update", "approve_raise": "Update", "lower": "Update", "extend": "Update", "narrow": "Update",
              "widen": "Update", "lift": "Cancel", "expire": "Cancel"}
 
 
@@ -112,7 +112,8 @@ def _targets(warning: EarlyWarning) -> list[Target]:
 
 def facts(warning: EarlyWarning) -> dict:
     """What a history row keeps of the warning before and after a change (and a CAP message is built from)."""
-    return {"status": warning.status, "level": warning.level, "starts_at": warning.starts_at.isoformat(),
+    return {"status": warning.status, "level": warning.level, "pending_level": warning.pending_level,
+            "starts_at": warning.starts_at.isoformat(),
             "ends_at": warning.ends_at.isoformat(), "end_reason": warning.end_reason,
             "targets": [{"grid_id": g, "subtree": s} for g, s in sorted(_targets(warning))]}
 
@@ -167,7 +168,7 @@ class Step:
     now: datetime
 
 
-def _submit(step: Step) -> None:
+def _submit(step: Step) -> str | None:
     if step.warning.level not in NEEDS_APPROVAL:
         raise NotAllowed(f"a {step.warning.level} warning needs no approval: issue it", allowed=["issue"])
 
@@ -189,14 +190,35 @@ def _issue(step: Step) -> None:
     warning.issued_at = step.now
 
 
-def _level(direction: int) -> Callable[[Step], None]:
-    def change(step: Step) -> None:
-        old, new = WARNING_LEVELS.index(step.warning.level), WARNING_LEVELS.index(step.params.level)
+def _level(direction: int) -> Callable[[Step], str | None]:
+    def change(step: Step) -> str | None:
+        warning = step.warning
+        old, new = WARNING_LEVELS.index(warning.level), WARNING_LEVELS.index(step.params.level)
         if (new - old) * direction <= 0:
             raise InvalidParams(f"level: {'raise' if direction > 0 else 'lower'} goes "
-                                f"{'above' if direction > 0 else 'below'} {step.warning.level}", field="level")
-        step.warning.level = step.params.level
+                                f"{'above' if direction > 0 else 'below'} {warning.level}", field="level")
+        if warning.pending_level is not None:
+            raise NotAllowed(f"a raise to {warning.pending_level} awaits approval: have it approved or rejected "
+                             "first", allowed=["approve_raise", "reject_raise"])
+        if direction > 0 and step.params.level in NEEDS_APPROVAL:
+            # Orange and red go out only with a second person's approval, whether issued so or raised to.
+            warning.pending_level, warning.pending_by_user_id = step.params.level, step.actor.user_id
+            return "raise_requested"
+        warning.level = step.params.level
+        return None
     return change
+
+
+def _decide_raise(approve: bool) -> Callable[[Step], None]:
+    def decide(step: Step) -> None:
+        warning, actor = step.warning, step.actor
+        if actor.user_id is not None and actor.user_id == warning.pending_by_user_id:
+            raise Forbidden("you asked for this raise: a second person must approve or reject it")
+        if approve:
+            warning.level = warning.pending_level
+            warning.approver_user_id, warning.approver_name = actor.user_id, actor.name
+        warning.pending_level = warning.pending_by_user_id = None
+    return decide
 
 
 def _extend(step: Step) -> None:
@@ -235,8 +257,9 @@ class Transition:
     target: str | None  # None: the status stays
     capability: str
     params: type[Params]
-    effect: Callable[[Step], None]
+    effect: Callable[[Step], str | None]  # may name what was done instead (a raise that awaits approval)
     description: str = ""
+    when: Callable[[EarlyWarning], bool] = lambda warning: True  # a further precondition
 
 
 _LIVE = frozenset(LIVE_STATUSES)
@@ -250,6 +273,10 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     Transition("issue", frozenset({"draft", "approved"}), "issued", "issue_warning", Params, _issue,
                "send it out (blue and yellow from a draft, orange and red once approved)"),
     Transition("raise", _LIVE, None, "issue_warning", LevelParams, _level(+1), "raise the level"),
+    Transition("approve_raise", _LIVE, None, "approve_warning", Params, _decide_raise(True),
+               "approve another's raise to orange or red; it goes out", when=lambda w: w.pending_level is not None),
+    Transition("reject_raise", _LIVE, None, "approve_warning", Reason, _decide_raise(False),
+               "refuse another's raise to orange or red, with a reason", when=lambda w: w.pending_level is not None),
     Transition("lower", _LIVE, None, "issue_warning", LevelParams, _level(-1), "lower the level"),
     Transition("extend", _LIVE, None, "issue_warning", ExtendParams, _extend, "move the end later"),
     Transition("narrow", _LIVE, None, "issue_warning", NarrowParams, _narrow, "lift it in some targets"),
@@ -287,9 +314,11 @@ def allowed_actions(session: Session, warning: EarlyWarning, actor: Actor) -> li
     if not _may_change(session, actor, warning):
         return []
     mine = actor.user_id is not None and actor.user_id == warning.issuer_user_id
+    asked = actor.user_id is not None and actor.user_id == warning.pending_by_user_id
     return [t.action for t in TRANSITIONS.values()
-            if warning.status in t.sources and may(actor.role, t.capability)
+            if warning.status in t.sources and t.when(warning) and may(actor.role, t.capability)
             and not (t.action in ("approve", "reject") and mine)
+            and not (t.action in ("approve_raise", "reject_raise") and asked)
             and not (t.action == "submit" and warning.level not in NEEDS_APPROVAL)
             and not (t.action == "issue" and warning.status == "draft" and warning.level in NEEDS_APPROVAL)]
 
@@ -356,7 +385,8 @@ def _record(session: Session, warning: EarlyWarning, actor: Actor, action: str, 
     outbox.record(session, WarningChanged(
         kind=f"warning.{action}", at=now, actor=actor.name, **_placement(session, grid_ids),
         warning_id=warning.id, identifier=warning.identifier, version=warning.version, status=warning.status,
-        level=warning.level, before_level=before["level"] if before else None, type=warning.type,
+        level=warning.level, before_level=before["level"] if before else None, pending_level=warning.pending_level,
+        type=warning.type,
         headline=warning.headline, starts_at=warning.starts_at, ends_at=warning.ends_at, grid_ids=grid_ids,
         added=sorted(set(grid_ids) - old_ids), removed=sorted(old_ids - set(grid_ids))))
     session.flush()
@@ -417,7 +447,7 @@ def perform(session: Session, actor: Actor, warning_id: int, action: str, raw: d
                         "change it")
     if expected_version is not None and expected_version != warning.version:
         raise _conflict(session, warning.id, expected_version)
-    if warning.status not in transition.sources:
+    if warning.status not in transition.sources or not transition.when(warning):
         raise NotAllowed(f"{action} is not possible now (status {warning.status}); allowed: "
                          f"{', '.join(allowed_actions(session, warning, actor)) or 'none for you'}",
                          allowed=allowed_actions(session, warning, actor))
@@ -425,8 +455,10 @@ def perform(session: Session, actor: Actor, warning_id: int, action: str, raw: d
         raise Forbidden(f"a {actor.role} may not {action} a warning")
     params = _parse(transition.params, raw)
     before = facts(warning)
-    transition.effect(Step(session, warning, actor, params, now))
+    done = transition.effect(Step(session, warning, actor, params, now)) or action
     warning.status = transition.target or warning.status
+    if warning.status not in LIVE_STATUSES:
+        warning.pending_level = warning.pending_by_user_id = None  # a lifted warning is raised no more
     warning.updated_at = now
     try:
         session.flush()
@@ -434,7 +466,7 @@ def perform(session: Session, actor: Actor, warning_id: int, action: str, raw: d
         seen = warning.version
         session.rollback()
         raise _conflict(session, warning_id, seen) from None
-    event, recipients = _record(session, warning, actor, action, before, params.note, now, sender_of(session))
+    event, recipients = _record(session, warning, actor, done, before, params.note, now, sender_of(session))
     return Outcome(warning, event, recipients, allowed_actions(session, warning, actor))
 
 
