@@ -367,6 +367,9 @@ def test_a_template_with_an_unknown_placeholder_is_refused(world):
         sms.render("{level}: {place}", dict.fromkeys(sms.PLACEHOLDERS, ""))
     with pytest.raises(InvalidParams, match="unknown placeholder"):
         world.draft(sms_template="{level} {where}")
+    for bad in ("{level:>999999999}", "{level!r}", "{level", "{0}"):
+        with pytest.raises(InvalidParams, match="template"):
+            world.draft(sms_template=bad)
 
 
 def test_warnings_on_postgresql_keep_the_same_rules(pg_city):

@@ -110,10 +110,15 @@ def test_bad_input_is_a_clear_4xx_never_a_500(world):
         (world.draft(targets=[{"grid_id": world.city.id}]), 422, "downwards"),
         (world.draft(sms_template="{level} {nope}"), 422, "unknown placeholder"),
         (world.draft(targets=[{"grid_id": 2**31 - 1}]), 422, "not in your scope"),
+        (world.draft(ends_at="9999-12-31T23:59:59Z", end_reason="x"), 422, "at most 366 days"),
+        (world.draft(starts_at="9999-12-30T00:00:00Z", ends_at="9999-12-31T00:00:00Z"), 422, "within 30 days"),
+        (world.draft(sms_template="{level:>999999999}"), 422, "plain"),
+        (world.draft() | {"targets": []}, 422, "targets"),
     ]
     for body, status, words in cases:
-        answer = officer.post("/warnings", {"params": body})
-        assert answer.status_code == status and words in answer.json["message"], answer.text
+        for path, sent in (("/warnings", {"params": body}), ("/warnings/preview", body)):
+            answer = officer.post(path, sent)
+            assert answer.status_code == status and words in answer.json["message"], (path, answer.text)
     assert officer.post("/warnings/1/actions/nothing").status_code == 404
 
 

@@ -32,9 +32,14 @@ class SmsText:
 
 def placeholders(template: str) -> list[str]:
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(template)
+                  if name is not None]
     except ValueError as error:
         raise TemplateError(f"template: {error} (write a literal brace as {{{{ or }}}})") from None
+    # A format spec ({level:>999999999}) would let a template make text of any size: placeholders are plain.
+    if any(spec or conversion for _, spec, conversion in fields):
+        raise TemplateError("template: write placeholders plain, as {level}, without a format or conversion")
+    names = [name for name, _, _ in fields]
     unknown = sorted({name for name in names if name not in PLACEHOLDERS})
     if unknown:
         raise TemplateError(f"template: unknown placeholder {{{unknown[0]}}}; the placeholders are "
