@@ -261,7 +261,7 @@ def _list_events(m: Matrix, role: str) -> None:
     pushed = m.pushed
     for side in SIDES:
         events = m.get(role, side, "/events", after=pushed.before).json["events"]
-        cases = {e["case_id"] for e in events}
+        cases = {e.get("case_id") for e in events}
         assert (pushed.case_a in cases) == (side == "in") and (pushed.case_b in cases) == (side == "out")
         assert {e["district_id"] for e in events} == {m.street(side).id}
 

@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 
 from backend.cases.sweeper import sweep
 from backend.cases.workflow import Actor, Conflict, Forbidden, InvalidParams, NotAllowed, NotFound
-from backend.events.types import EVENT
+from backend.events.types import EVENT, WARNING_KINDS
 from backend.geo.scope import Scope
 from backend.models import EarlyWarning, Grid, OutboxEvent, User, WarningEvent, person_grid
 from backend.platform.config import Config
 from backend.platform.db import make_engine, session_factory
 from backend.warnings import recipients, sms
-from backend.warnings.workflow import create, lift_expired, perform
+from backend.warnings.workflow import TRANSITIONS, create, lift_expired, perform
 from tests.conftest import NOW
 
 
@@ -302,6 +302,10 @@ def test_every_operation_writes_its_history_row_and_its_event(world):
     # Placed at the lowest grid holding every target: the community first, the city once another street joins.
     assert (mine[0].district_id, mine[0].community_id) == (world.street.id, world.community.id)
     assert (mine[-1].city_id, mine[-1].district_id) == (world.city.id, None)
+
+
+def test_every_way_a_warning_changes_has_an_event_kind():
+    assert set(WARNING_KINDS) == {f"warning.{action}" for action in ("create", "raise_requested", *TRANSITIONS)}
 
 
 def test_a_refused_operation_leaves_no_history_and_no_event(world):

@@ -35,6 +35,7 @@ from backend.models import (LIVE_STATUSES, PLACEMENT_COLUMNS, WARNING_LEVELS, WA
                             WarningEvent, WarningTarget)
 from backend.platform.schemas import Id, UtcDateTime
 from backend.warnings import sms
+from backend.warnings.cap import reference
 from backend.warnings.recipients import Target, affected
 
 log = logging.getLogger(__name__)
@@ -374,7 +375,6 @@ def _record(session: Session, warning: EarlyWarning, actor: Actor, action: str, 
         earlier = _sent(session, warning)
         event.msg_type = MSG_TYPES[action]
         event.identifier = warning.identifier if not earlier else f"{warning.identifier}.{len(earlier)}"
-        from backend.warnings.cap import reference  # cap builds on this module's facts
         event.references = " ".join(reference(sender, e) for e in earlier) or None
         old = [(t["grid_id"], t["subtree"]) for t in (before or after)["targets"]]
         recipients = affected(session, action, old, [(t["grid_id"], t["subtree"]) for t in after["targets"]])
