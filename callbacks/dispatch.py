@@ -18,7 +18,7 @@ from typing_extensions import TypedDict
 from backend.accounts.permissions import may
 from backend.cases import queries
 from backend.cases.panel import minor_categories
-from backend.cases.schemas import CaseSummary
+from backend.cases.schemas import CasePage, CaseSummary
 from backend.cases.workflow import step_light
 from backend.geo.grids import OutOfScope, find_grids, subtree
 from backend.models import Category
@@ -131,7 +131,15 @@ def rows(request: RowsRequest | None, tab: Tab, filters: Filters | None):
         limits = dict(s.execute(select(Category.code, Category.time_limit_hours)).all())
     tz = ZoneInfo(config.timezone)
     return {"rowData": [row_of(_, case, limits, at, tz, config.yellow_share) for case in page.items],
-            "rowCount": page.total}
+            "rowCount": _row_count(page, start, size)}
+
+
+def _row_count(page: CasePage, start: int, size: int) -> int:
+    """The queue's length for AG Grid: the total if counted to the end; past the count's cap, unknown (-1: the
+    grid asks for the next block on scrolling) until a block comes back short."""
+    if page.total_exact:
+        return page.total
+    return start + len(page.items) if len(page.items) < size else -1
 
 
 def counts(_poke: object, filters: Filters | None):

@@ -11,6 +11,7 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import dcc, html
 
+from backend.cases import queries
 from backend.models import CARDS, CHANNELS, URGENCIES
 from backend.platform.i18n import Translator
 from layouts.case_panel import batch_bar, case_panel, channel_labels
@@ -33,7 +34,20 @@ def tab_labels(_: Translator) -> dict[str, str]:
 def tabs(_: Translator, counts: dict[str, int] | None = None) -> list[dict]:
     """The tabs as the segmented control takes them, with their counts once read."""
     labels = tab_labels(_)
-    return [{"value": tab, "label": labels[tab] + (f" {counts[tab]}" if counts else "")} for tab in TABS]
+    return [{"value": tab, "label": labels[tab] + (f" {count_label(_, counts[tab])}" if counts else "")}
+            for tab in TABS]
+
+
+def search_hint(_: Translator) -> str:
+    """What the search reads (backend.cases.queries: words only among recent cases, for speed)."""
+    return _("Case numbers at any age; words, addresses and phones in the last {days} days, or from the first "
+             "day picked").format(days=queries.WORDS_DAYS)
+
+
+def count_label(_: Translator, count: int) -> str:
+    """A queue count as read up to its cap (backend.cases.queries.TOTAL_CAP): above the cap, "10,000+"."""
+    cap = queries.TOTAL_CAP
+    return _("{count}+").format(count=f"{cap:,}") if count > cap else str(count)
 
 
 def card_labels(_: Translator) -> dict[str, str]:
@@ -132,8 +146,10 @@ def layout(_: Translator, config, query: dict) -> html.Div:
             html.Div(className="dispatch-tools", children=[
                 dmc.SegmentedControl(id="dispatch-tab", value="to_register", data=tabs(_), size="sm",
                                      className="dispatch-tabs"),
-                dcc.Input(id="dispatch-search", type="search", debounce=0.4, className="dispatch-search",
-                          placeholder=_("Case number, words, address or phone"), maxLength=200),
+                # dcc.Input takes no title: the hover text is its wrapper's (laid out as if absent).
+                html.Span(className="dispatch-search-field", title=search_hint(_), children=dcc.Input(
+                    id="dispatch-search", type="search", debounce=0.4, className="dispatch-search",
+                    placeholder=_("Case number, words, address or phone"), maxLength=200)),
                 html.Button("?", id="dispatch-help-open", className="dispatch-help-button",
                             title=_("Keyboard shortcuts")),
             ]),

@@ -33,7 +33,7 @@ def my_tasks(query: Paging) -> CasePage:
     actor = context.actor()
     clauses = [Case.state.in_(OPEN_STATES), _mine(actor)]
     with context.session() as session:
-        return page(session, actor.scope, clauses, [Case.deadline.asc().nulls_last()], query.limit, query.offset)
+        return page(session, actor.scope, clauses, [Case.deadline.asc().nulls_last(), Case.id], query.limit, query.offset)
 
 
 @endpoint("POST", "/patrols", tag="handheld", response=PatrolOut, status=201, body=PatrolIn)

@@ -3,9 +3,9 @@ pages and summaries of cases, one case's detail, and the newest cases for the wa
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, defer
 
 from backend.cases.routing import propose_assignees
@@ -15,50 +15,94 @@ from backend.cases.workflow import Actor, allowed_actions, load_case
 from backend.geo.grids import scoped_grid
 from backend.geo.scope import Scope
 from backend.models import (OPEN_STATES, PLACEMENT_COLUMNS, Attachment, Case, CaseEvent, Category, Grid, Report,
-                            case_id_from_number, case_number)
+                            case_number, case_number_day)
+from backend.platform.db import rare
 from backend.platform.schemas import MAX_ID
 
 _SORTS = {"created_at": Case.created_at, "deadline": Case.deadline, "updated_at": Case.updated_at}
 
 
-def _category_clause(code: str) -> ColumnElement[bool]:
-    """A minor category, or every minor category of a major one."""
+def _category_clause(session: Session, code: str) -> ColumnElement[bool]:
+    """A minor category, or every minor category of a major one. The ids are read first: `category_id IN
+    (SELECT ...)` kept PostgreSQL from reading a minor category's cases newest first from its index."""
     major = select(Category.id).where(Category.code == code).scalar_subquery()
-    return Case.category_id.in_(select(Category.id).where(or_(Category.code == code, Category.parent_id == major)))
+    ids = session.scalars(select(Category.id).where(or_(Category.code == code, Category.parent_id == major))).all()
+    return Case.category_id.in_(ids)
 
 
-def _text_clause(text: str) -> ColumnElement[bool]:
-    """Words of the description or the address, a reporter's phone number, or a case number."""
+# Words are searched in the cases of the last WORDS_DAYS before the newest one in scope (or from the query's
+# `created_from`): `LIKE '%words%'` reads every case it searches, and a million took PostgreSQL seconds; a
+# month of a large city (80,000 cases) still took SQLite 400 ms when the words are common, as counting them
+# reads the whole window. A week is about 19,000 cases. Case numbers and days are found through indexes at
+# any age.
+WORDS_DAYS = 7
+
+
+def _number_clause(text: str) -> ColumnElement[bool] | None:
+    """A case number (its id, on the day it names) or the day a number begins with ('20261126'), else None."""
+    day, _dash, digits = text.partition("-")
+    span = case_number_day(day) if len(day) == 8 and day.isascii() and day.isdigit() else None
+    if span is None or (digits and not (digits.isascii() and digits.isdigit())):
+        return None
+    in_day = and_(Case.created_at >= span[0], Case.created_at < span[1])
+    if not digits:
+        return in_day
+    case_id = int(digits)
+    return and_(Case.id == case_id, in_day) if case_id <= MAX_ID else false()
+
+
+def _words_clause(session: Session, scope: Scope, text: str, since: datetime | None) -> ColumnElement[bool]:
+    """Words of the description or the address, or a reporter's phone number, among recent cases."""
     words = text.lower()
     clauses = [func.lower(Case.description).contains(words, autoescape=True),
                func.lower(Case.address).contains(words, autoescape=True)]
-    digits = text.strip().replace(" ", "")
-    if digits.isdigit() and len(digits) >= 4:
-        clauses.append(exists().where(Report.case_id == Case.id,
-                                      Report.reporter_phone.contains(digits, autoescape=True)))
-    case_id = case_id_from_number(text)
-    if case_id is not None and case_id <= MAX_ID:
-        clauses.append(Case.id == case_id)
-    return or_(*clauses)
+    digits = text.replace(" ", "")
+    if since is None:
+        newest = session.scalar(select(func.max(Case.created_at)).where(scope.clause(Case)))
+        if newest is None:
+            return false()
+        since = newest - timedelta(days=WORDS_DAYS)
+    if digits.isdigit() and len(digits) >= 4:  # the window's reports read once, not a lookup per case
+        clauses.append(Case.id.in_(select(Report.case_id).where(
+            Report.received_at >= since, Report.reporter_phone.contains(digits, autoescape=True))))
+    return and_(or_(*clauses), Case.created_at >= since)
+
+
+def _text_clause(session: Session, scope: Scope, text: str, since: datetime | None) -> ColumnElement[bool]:
+    text = text.strip()
+    number = _number_clause(text)
+    return number if number is not None else _words_clause(session, scope, text, since)
 
 
 _OPEN = Case.state.in_(OPEN_STATES)
-# The dispatcher console's tabs, in order: what each holds (the REST API's `tab` too).
+# The dispatcher console's tabs, in order: what each holds (the REST API's `tab` too); all but the last hold
+# open cases only.
 QUEUE_TABS: dict[str, ColumnElement[bool]] = {
-    "to_register": Case.state == "collected",
-    "to_dispatch": Case.state == "registered",
-    "in_handling": Case.state.in_(("dispatched", "handling")),
-    "to_verify": Case.state == "fed_back",
-    "overdue": and_(_OPEN, Case.card == "red"),
-    "supervised": and_(_OPEN, Case.supervised),
+    "to_register": rare(Case.state == "collected"),
+    "to_dispatch": rare(Case.state == "registered"),
+    "in_handling": rare(Case.state.in_(("dispatched", "handling"))),
+    "to_verify": rare(Case.state == "fed_back"),
+    "overdue": and_(rare(_OPEN), Case.card == "red"),
+    "supervised": and_(rare(_OPEN), Case.supervised),
     "all": true(),
 }
 
 
+# An exact count(*) reads every match: the whole queue of a million cases took PostgreSQL about 4 s. Counts stop
+# one past this many, and the screens say "10,000+" (CasePage.total_exact is false); nobody pages that far.
+TOTAL_CAP = 10_000
+
+
+def _capped_count(clauses: list[ColumnElement[bool]]) -> Select:
+    """How many cases match, counted up to TOTAL_CAP + 1."""
+    return select(func.count()).select_from(select(Case.id).where(*clauses).limit(TOTAL_CAP + 1).subquery())
+
+
 def tab_counts(session: Session, scope: Scope, clauses: list[ColumnElement[bool]]) -> dict[str, int]:
-    """How many cases in scope matching `clauses` each tab holds, in one query."""
-    row = session.execute(select(*(func.count().filter(clause) for clause in QUEUE_TABS.values()))
-                          .select_from(Case).where(scope.clause(Case), *clauses)).one()
+    """How many cases in scope matching `clauses` each tab holds (above TOTAL_CAP: more than that), in one
+    query."""
+    row = session.execute(select(*(_capped_count([scope.clause(Case), *clauses, tab]).scalar_subquery()
+                                   for tab in QUEUE_TABS.values()))).one()
     return dict(zip(QUEUE_TABS, row))
 
 
@@ -68,7 +112,7 @@ def filters(session: Session, scope: Scope, query: CaseQuery) -> list[ColumnElem
     if query.state:
         clauses.append(Case.state.in_(query.state))
     if query.category_code:
-        clauses.append(_category_clause(query.category_code))
+        clauses.append(_category_clause(session, query.category_code))
     if query.grid_id is not None:
         grid = scoped_grid(session, scope, query.grid_id)
         clauses.append(getattr(Case, PLACEMENT_COLUMNS[grid.level]) == grid.id)
@@ -80,13 +124,18 @@ def filters(session: Session, scope: Scope, query: CaseQuery) -> list[ColumnElem
     if query.created_to is not None:
         clauses.append(Case.created_at < query.created_to)
     if query.q:
-        clauses.append(_text_clause(query.q))
+        clauses.append(_text_clause(session, scope, query.q, query.created_from))
     return clauses
 
 
 def order(sort: str) -> list:
+    """The sort, then the id in the same direction (ties in the order an index of (column, created_at) holds
+    them on SQLite). NULLS LAST only where a column may be null: on PostgreSQL it keeps a descending read of
+    the plain index from giving the order, and every page then sorts every match."""
     column = _SORTS[sort.lstrip("-")]
-    return [column.desc().nulls_last() if sort.startswith("-") else column.asc().nulls_last()]
+    descending = sort.startswith("-")
+    ordered = column.desc() if descending else column.asc()
+    return [ordered.nulls_last() if column.nullable else ordered, Case.id.desc() if descending else Case.id.asc()]
 
 
 def queue(session: Session, scope: Scope, query: CaseQuery) -> CasePage:
@@ -129,11 +178,17 @@ def summary(session: Session, scope: Scope, case_id: int) -> CaseSummary:
 
 def page(session: Session, scope: Scope, clauses: list[ColumnElement[bool]], order: list, limit: int,
          offset: int) -> CasePage:
-    """One page of the case summaries in scope matching `clauses`, with the total count."""
+    """One page of the case summaries in scope matching `clauses`, in `order` (which ends with a unique column,
+    so pages do not overlap), with the total count up to TOTAL_CAP."""
     clauses = [scope.clause(Case), *clauses]
-    total = session.scalar(select(func.count()).select_from(Case).where(*clauses))
-    rows = session.execute(_summaries(scope).where(*clauses).order_by(*order, Case.id).limit(limit).offset(offset))
-    return CasePage(items=[_summary(row) for row in rows], total=total, limit=limit, offset=offset)
+    rows = session.execute(_summaries(scope).where(*clauses).order_by(*order).limit(limit).offset(offset))
+    items = [_summary(row) for row in rows]
+    # A short page that holds something ends the list: its end is the total, with no second read of every match
+    # (a search that finds a few cases reads the whole window once, not twice).
+    short = len(items) < limit and (items or offset == 0)
+    total = offset + len(items) if short else session.scalar(_capped_count(clauses))
+    return CasePage(items=items, total=min(total, TOTAL_CAP), total_exact=total <= TOTAL_CAP, limit=limit,
+                    offset=offset)
 
 
 def attachment_out(attachment: Attachment) -> AttachmentOut:

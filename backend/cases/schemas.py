@@ -95,6 +95,8 @@ class CaseDetail(CaseSummary):
 
 class CasePage(Page):
     items: list[CaseSummary]
+    total_exact: bool = Field(description="false when more cases match than the queue counts (cases.queries."
+                                          "TOTAL_CAP, 10,000): `total` is then that cap, and more cases follow")
 
 
 Sort = Literal["created_at", "-created_at", "deadline", "-deadline", "updated_at", "-updated_at"]
@@ -113,6 +115,8 @@ class CaseQuery(Paging):
     channel: Channel | None = None
     created_from: UtcDateTime | None = Field(default=None, description="ISO 8601; without a zone, UTC")
     created_to: UtcDateTime | None = Field(default=None, description="ISO 8601, exclusive; without a zone, UTC")
-    q: str | None = Field(default=None, min_length=1, max_length=200, description="words of the description or "
-                                                                                   "address, a reporter's phone, or a case number")
+    q: str | None = Field(default=None, min_length=1, max_length=200, description=(
+        "a case number (20261126-000123) or the day it begins with (20261126), at any age; else words of the "
+        "description or address or a reporter's phone, among the cases of the last 7 days before the newest "
+        "(cases.queries.WORDS_DAYS), or from `created_from` if given"))
     sort: Sort = "-created_at"

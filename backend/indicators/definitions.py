@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from backend.models import OPEN_STATES, Case, Report
+from backend.platform.db import rare
 
 
 class CaseFacts(Protocol):
@@ -107,16 +108,16 @@ def _settlement(key: str, period: str, settled: bool) -> Indicator:
     return Indicator(key, Case, holds, clause, period)
 
 
-OPEN = Indicator("open_cases", Case, lambda case, day: _open(case), lambda day: Case.state.in_(OPEN_STATES))
+OPEN = Indicator("open_cases", Case, lambda case, day: _open(case), lambda day: rare(Case.state.in_(OPEN_STATES)))
 INDICATORS = (
     # A case is opened by one report (a merge moves reports, it does not remove any).
     Indicator("reports_today", Report, lambda case, day: day.holds(case.received_at),
               lambda day: day.clause(Report.received_at), "day"),
     OPEN,
     Indicator("to_register", Case, lambda case, day: case.state == "collected",
-              lambda day: Case.state == "collected"),
+              lambda day: rare(Case.state == "collected")),
     Indicator("under_way", Case, lambda case, day: case.state in UNDER_WAY_STATES,
-              lambda day: Case.state.in_(UNDER_WAY_STATES)),
+              lambda day: rare(Case.state.in_(UNDER_WAY_STATES))),
     Indicator("yellow", Case, lambda case, day: _open(case) and case.card == "yellow",
               lambda day: and_(OPEN.clause(day), Case.card == "yellow")),
     Indicator("overdue", Case, lambda case, day: _open(case) and case.card == "red",

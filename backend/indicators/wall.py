@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, cast, func, select, type_coerce
+from sqlalchemy import JSON, cast, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -16,13 +16,15 @@ from backend.models import OutboxEvent
 
 
 def _count(session: Session, scope: Scope, indicators: Iterable[Indicator], day: Day) -> dict[str, int]:
-    """Each indicator's figure on `day`, one query per table counted."""
+    """Each indicator's figure on `day`, one query per table counted. Only rows some indicator counts are read
+    (the OR of their clauses, each served by an index): a city's million past cases took a full scan, 0.5 s."""
     indicators = tuple(indicators)
     counts = {}
     for table in dict.fromkeys(i.table for i in indicators):
         mine = [i for i in indicators if i.table is table]
-        row = session.execute(select(*(func.count().filter(i.clause(day)) for i in mine))
-                              .where(scope.clause(table))).one()
+        clauses = [i.clause(day) for i in mine]
+        row = session.execute(select(*(func.count().filter(clause) for clause in clauses))
+                              .where(scope.clause(table), or_(*clauses))).one()
         counts |= dict(zip((i.key for i in mine), row))
     return {i.key: counts[i.key] for i in indicators}
 

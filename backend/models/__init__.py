@@ -10,7 +10,7 @@ from backend.models.accounts import ApiToken, AuditEntry, User, UserSession
 from backend.models.base import (CARDS, CASE_STATES, CHANNELS, GRID_LEVELS, JOB_STATES, LANGUAGE_CODES, NAMING,
                                  OPEN_STATES, PLACEMENT_COLUMNS, URGENCIES, Base, GridPlaced, UTCDateTime)
 from backend.models.cases import (Attachment, Case, CaseEvent, Category, PatrolCheckIn, Report, case_id_from_number,
-                                  case_number, number_cases_in)
+                                  case_number, case_number_day, number_cases_in)
 from backend.models.jobs import Job
 from backend.models.outbox import OutboxEvent
 from backend.models.territory import Department, Grid, Person, WorkTeam, person_grid, work_team_member
@@ -22,4 +22,5 @@ __all__ = ["ApiToken", "Attachment", "AuditEntry", "Base", "CARDS", "CASE_STATES
            "OPEN_STATES", "OutboxEvent", "PLACEMENT_COLUMNS", "PatrolCheckIn", "Person", "ROLES", "Report", "URGENCIES",
            "UTCDateTime", "User", "UserSession", "WARNING_LEVELS", "WARNING_STATUSES", "WARNING_TYPES",
            "ACK_CHANNELS", "CAP_MSG_TYPES", "EarlyWarning", "LIVE_STATUSES", "WarningAck", "WarningEvent", "WarningTarget",
-           "WorkTeam", "case_id_from_number", "case_number", "number_cases_in", "person_grid", "work_team_member"]
+           "WorkTeam", "case_id_from_number", "case_number", "case_number_day", "number_cases_in", "person_grid",
+           "work_team_member"]

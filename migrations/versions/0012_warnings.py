@@ -1,11 +1,8 @@
 """warnings: the warning, its targets, its append-only history (each message's CAP identifier and references)
 and acknowledgements (issue 13)
 
-Revises 0010 on this branch: the bench branch adds 0011 (queue indexes) beside it, so whoever merges the two sets
-down_revision to '0011' here; nothing in this migration depends on 0011.
-
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03 08:28:56.460564
 """
 from alembic import op
@@ -13,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
