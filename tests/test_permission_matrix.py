@@ -18,7 +18,7 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Literal, get_args, get_origin
 
 import pytest
@@ -31,12 +31,12 @@ from backend.accounts.permissions import ROLES, acts_only_when_assigned, may, se
 from backend.accounts.tokens import issue_token
 from backend.api.registry import ENDPOINTS, Endpoint
 from backend.cases.intake import ReportIn, submit_report
-from backend.cases.workflow import TRANSITIONS
+from backend.cases.workflow import TRANSITIONS, Actor
 from backend.geo.markers import unpack
 from backend.geo.scope import Scope
 from backend.indicators.definitions import OPEN
 from backend.indicators.wall import wall_yesterday
-from backend.models import Attachment, Case, Category, Grid, PatrolCheckIn, Person, Report, User, person_grid
+from backend.models import Attachment, Case, Category, EarlyWarning, Grid, PatrolCheckIn, Person, Report, User, person_grid
 from backend.platform.config import Config
 from backend.platform.schemas import MAX_ID
 from dashboard.screens import SCREENS
@@ -68,6 +68,7 @@ class Matrix:
     users: dict[tuple[str, str], int]
     clients: dict = field(default_factory=dict)
     pushed: Pushed | None = None  # the live stream's test, once made (the `pushed` fixture)
+    warning: int | None = None  # a warning issued from street A to its unit grid, once made (`_target_warning`)
 
     def street(self, side: str) -> Street:
         return self.a if side == "in" else self.b
@@ -260,7 +261,7 @@ def _list_events(m: Matrix, role: str) -> None:
     pushed = m.pushed
     for side in SIDES:
         events = m.get(role, side, "/events", after=pushed.before).json["events"]
-        cases = {e["case_id"] for e in events}
+        cases = {e.get("case_id") for e in events}
         assert (pushed.case_a in cases) == (side == "in") and (pushed.case_b in cases) == (side == "out")
         assert {e["district_id"] for e in events} == {m.street(side).id}
 
@@ -326,7 +327,84 @@ def _audit(path: str) -> Callable[[Matrix, str], None]:
     return probe
 
 
+def _warning_draft(m: Matrix) -> dict:
+    now = _now()
+    return {"level": "blue", "type": "weather", "headline": "matrix", "message": "matrix",
+            "starts_at": now.isoformat(), "ends_at": (now + timedelta(hours=6)).isoformat(),
+            "targets": [{"grid_id": m.a.unit}]}
+
+
+def _target_warning(m: Matrix) -> int:
+    """A warning street A's warning officer issued to its unit grid."""
+    if m.warning is None:
+        from backend.warnings.workflow import create, perform as perform_warning
+
+        with m.db() as session:
+            actor = Actor(name="matrix", role="warning_officer", scope=Scope.of_grid(session.get(Grid, m.a.id)),
+                          user_id=m.users["warning_officer", "in"])
+            warning = create(session, actor, _warning_draft(m), _now()).warning
+            perform_warning(session, actor, warning.id, "issue", {}, _now())
+            session.commit()
+            m.warning = warning.id
+    return m.warning
+
+
+def _stale_warning(ep: Endpoint) -> dict:
+    """Valid parameters for the action, with a version the warning has not reached."""
+    samples = {"raise": {"level": "red"}, "lower": {"level": "blue"}, "reject": {"note": "matrix"}, "reject_raise": {"note": "matrix"},
+               "extend": {"ends_at": (_now() + timedelta(days=1)).isoformat()},
+               "widen": {"targets": [{"grid_id": 1}]}, "narrow": {"grid_ids": [1]}}
+    return {"version": MAX_ID, "params": samples.get(ep.operation_id.removeprefix("warning_"), {})}
+
+
+def _warning_version(m: Matrix) -> int:
+    with m.db() as session:
+        return session.get(EarlyWarning, _target_warning(m)).version
+
+
+def _warning_operation(m: Matrix, role: str, ep: Endpoint) -> None:
+    """Inside street A: the warning is found (a read answers it, an action with a stale version is a conflict,
+    so nothing is written); outside: 404, and it is unchanged."""
+    warning_id = _target_warning(m)
+    before = _warning_version(m)
+    for side in SIDES:
+        path = ep.path.format(warning_id=warning_id)
+        response = m.get(role, side, path) if ep.method == "GET" else m.post(role, side, path, _stale_warning(ep))
+        if side == "out":
+            assert response.status_code == 404 and response.json["code"] == "not_found", response.data
+        elif ep.method == "GET":
+            assert response.status_code == 200, response.data
+        else:
+            assert response.status_code == 409 and response.json["code"] == "conflict", response.data
+    assert _warning_version(m) == before
+
+
+def _list_warnings(m: Matrix, role: str) -> None:
+    warning_id = _target_warning(m)
+    for side in SIDES:
+        listed = {w["id"] for w in m.get(role, side, "/warnings", limit=500).json["items"]}
+        assert (warning_id in listed) == (side == "in")
+
+
+def _drafts_warnings(path: str, status: int) -> Callable[[Matrix, str], None]:
+    """Who may issue drafts (or previews) only to grids of their own street; nobody else at all."""
+    def probe(m: Matrix, role: str) -> None:
+        body = _warning_draft(m) if path.endswith("preview") else {"params": _warning_draft(m)}
+        for side in SIDES:
+            response = m.post(role, side, path, body)
+            if not may(role, "issue_warning"):
+                assert response.status_code == 403, response.data
+            elif side == "in":
+                assert response.status_code == status, response.data
+            else:
+                assert response.status_code == 422 and "not in your scope" in response.json["message"]
+    return probe
+
+
 REST: dict[str, Callable] = {
+    "list_warnings": _list_warnings,
+    "preview_warning": _drafts_warnings("/warnings/preview", 200),
+    "create_warning": _drafts_warnings("/warnings", 201),
     "list_cases": _list_cases,
     "my_tasks": _my_tasks,
     "list_grids": _list_grids,
@@ -351,9 +429,13 @@ def _is_case_operation(ep: Endpoint) -> bool:
     return ep.path.startswith("/cases/{case_id}")
 
 
+def _is_warning_operation(ep: Endpoint) -> bool:
+    return ep.path.startswith("/warnings/{warning_id}")
+
+
 def test_every_rest_operation_is_classified():
     unclassified = [f"{ep.method} {ep.path} ({ep.operation_id})" for ep in ENDPOINTS
-                    if ep.operation_id not in REST and not _is_case_operation(ep)]
+                    if ep.operation_id not in REST and not _is_case_operation(ep) and not _is_warning_operation(ep)]
     assert not unclassified, f"not in the permission matrix (tests/test_permission_matrix.py REST): {unclassified}"
     stale = set(REST) - {ep.operation_id for ep in ENDPOINTS}
     assert not stale, f"no such operation: {stale}"
@@ -365,6 +447,8 @@ def test_rest_operation(matrix, pushed, ep, role):
     """(`pushed`: the events GET /events is asked for.)"""
     if _is_case_operation(ep):
         _case_operation(matrix, role, ep)
+    elif _is_warning_operation(ep):
+        _warning_operation(matrix, role, ep)
     else:
         REST[ep.operation_id](matrix, role)
 
@@ -1015,7 +1099,7 @@ def _anonymous(m: Matrix):
 
 @pytest.mark.parametrize("ep", ENDPOINTS, ids=lambda ep: ep.operation_id)
 def test_an_anonymous_request_gets_401_from_every_rest_operation(matrix, ep):
-    path = "/api/v1" + ep.path.format(case_id=matrix.target, attachment_id=matrix.attachment)
+    path = "/api/v1" + ep.path.format(case_id=matrix.target, attachment_id=matrix.attachment, warning_id=1)
     answer = _anonymous(matrix).open(path, method=ep.method, data="{}", content_type="application/json")
     assert answer.status_code == 401 and answer.json["code"] == "unauthenticated", answer.text
 

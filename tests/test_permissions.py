@@ -8,16 +8,17 @@ from backend.cases.workflow import TRANSITIONS
 from backend.platform.i18n import Translator
 
 CENTRE = {"register_cases", "dispatch", "verify", "escalate", "take_hotline_calls", "view_wall"}
+CENTRE_ = CENTRE | {"view_warnings"}
 EXPECTED = {
-    "admin": CENTRE | {"handle", "supervise", "read_audit"},
-    "leader": {"supervise", "view_wall"},
-    "duty_officer": CENTRE,
-    "dispatcher": CENTRE,
-    "warning_officer": {"view_wall"},
-    "grid_worker": {"handle", "verify", "escalate", "view_wall"},
-    "department_handler": {"handle", "escalate", "view_wall"},
-    "wall": {"view_wall"},
-    SYSTEM: {"escalate", "mark_cards"},
+    "admin": CENTRE_ | {"handle", "supervise", "read_audit", "issue_warning", "approve_warning"},
+    "leader": {"supervise", "view_wall", "view_warnings", "approve_warning"},
+    "duty_officer": CENTRE_,
+    "dispatcher": CENTRE_,
+    "warning_officer": {"view_wall", "view_warnings", "issue_warning"},
+    "grid_worker": {"handle", "verify", "escalate", "view_wall", "view_warnings"},
+    "department_handler": {"handle", "escalate", "view_wall", "view_warnings"},
+    "wall": {"view_wall", "view_warnings"},
+    SYSTEM: {"escalate", "mark_cards", "expire_warnings"},
 }
 
 
@@ -34,6 +35,13 @@ def test_an_unknown_role_may_do_nothing():
 def test_only_the_centre_and_admin_take_hotline_calls_and_every_user_sees_the_wall():
     assert holders("take_hotline_calls") == {"admin", "duty_officer", "dispatcher"}
     assert holders("view_wall") == set(ROLES)
+
+
+def test_warning_officers_issue_warnings_and_leaders_sign_off_orange_and_red_ones():
+    assert holders("issue_warning") == {"admin", "warning_officer"}
+    assert holders("approve_warning") == {"admin", "leader"}
+    assert holders("view_warnings") == set(ROLES)
+    assert holders("expire_warnings") == {SYSTEM}
 
 
 def test_only_administrators_read_the_audit_log():

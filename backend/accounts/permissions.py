@@ -15,17 +15,20 @@ SYSTEM = "system"  # the sweeper's role; no user has it
 # The centre's desk work, shared by the duty officer and the dispatcher.
 _CENTRE = frozenset({"register_cases", "dispatch", "verify", "escalate", "take_hotline_calls", "view_wall"})
 _HANDLER = frozenset({"handle", "escalate", "view_wall"})
+# Warnings (backend/warnings): every user reads those of their area; the warning officer issues and changes them;
+# orange and red need a second person's sign-off, the leader's (draft, review, sign-off, publish: DB45/T 2427).
+_WARNINGS = frozenset({"view_warnings"})
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    "admin": _CENTRE | {"handle", "supervise", "read_audit"},
-    "leader": frozenset({"supervise", "view_wall"}),
-    "duty_officer": _CENTRE,
-    "dispatcher": _CENTRE,
-    "warning_officer": frozenset({"view_wall"}),
-    "grid_worker": _HANDLER | {"verify"},
-    "department_handler": _HANDLER,
-    "wall": frozenset({"view_wall"}),  # a wall display's own account, bound to the scope it shows
-    SYSTEM: frozenset({"escalate", "mark_cards"}),
+    "admin": _CENTRE | _WARNINGS | {"handle", "supervise", "read_audit", "issue_warning", "approve_warning"},
+    "leader": _WARNINGS | {"supervise", "view_wall", "approve_warning"},
+    "duty_officer": _CENTRE | _WARNINGS,
+    "dispatcher": _CENTRE | _WARNINGS,
+    "warning_officer": _WARNINGS | {"view_wall", "issue_warning"},
+    "grid_worker": _HANDLER | _WARNINGS | {"verify"},
+    "department_handler": _HANDLER | _WARNINGS,
+    "wall": _WARNINGS | {"view_wall"},  # a wall display's own account, bound to the scope it shows
+    SYSTEM: frozenset({"escalate", "mark_cards", "expire_warnings"}),
 }
 
 # Roles whose handling reaches only the cases assigned to them (or to their department).

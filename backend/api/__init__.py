@@ -5,7 +5,8 @@ registry, from which both the Flask rules and the OpenAPI document are made.
 """
 from flask import Blueprint
 
-from backend.api import attachments, audit, cases, errors, events, handheld, reference, reports, spec  # noqa: F401  (declare routes)
+from backend.api import (attachments, audit, cases, errors, events, handheld, reference, reports, spec,  # noqa: F401
+                         warnings)  # (declare routes)
 from backend.api.registry import register_all
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")

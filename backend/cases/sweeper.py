@@ -1,4 +1,5 @@
-"""The time-limit sweeper: yellow and red cards, and escalation of overdue cases.
+"""The time-limit sweeper: yellow and red cards, escalation of overdue cases, and the lifting of warnings whose
+end has come (backend.warnings.workflow.lift_expired).
 
 It acts through `workflow.perform` as the system actor, so every card and
 escalation is an ordinary, recorded action. Several server processes may
@@ -20,6 +21,7 @@ from backend.platform.worker import Worker, one_at_a_time
 from backend.models import Case, CaseEvent, Category, Grid
 from backend.geo.scope import Scope
 from backend.cases.workflow import SYSTEM, Actor, WorkflowError, card_for, perform
+from backend.warnings.workflow import lift_expired
 
 log = logging.getLogger(__name__)
 SWEEPER_LOCK = 0x5EED_CA5E  # an arbitrary, fixed key for pg_try_advisory_xact_lock
@@ -31,6 +33,7 @@ ESCALATABLE = ("dispatched", "handling")
 class SweepResult:
     cards: int = 0
     escalated: int = 0
+    warnings_lifted: int = 0
     skipped: bool = False  # another process held the lock
 
 
@@ -65,7 +68,7 @@ def _escalation_due(session: Session, case: Case, now: datetime, grace: timedelt
 
 
 def sweep(session: Session, now: datetime, config: Config) -> SweepResult:
-    """Mark due cards and escalate cases overdue past the grace period (not committed)."""
+    """Mark due cards, escalate cases overdue past the grace period and lift ended warnings (not committed)."""
     if not one_at_a_time(session, SWEEPER_LOCK):
         return SweepResult(skipped=True)
     actor = system_actor(session)
@@ -81,7 +84,7 @@ def sweep(session: Session, now: datetime, config: Config) -> SweepResult:
         if _escalation_due(session, case, now, grace):
             escalated += _act(session, actor, case, "escalate",
                               {"note": f"overdue by more than {config.escalation_grace_hours:g} h"}, now, config)
-    return SweepResult(cards=cards, escalated=escalated)
+    return SweepResult(cards=cards, escalated=escalated, warnings_lifted=lift_expired(session, now))
 
 
 class Sweeper(Worker):
@@ -100,5 +103,6 @@ class Sweeper(Worker):
             begin_writing(session)
             result = sweep(session, datetime.now(timezone.utc), self._config)
             session.commit()
-        if result.cards or result.escalated:
-            log.info("sweep: %d cards, %d escalations", result.cards, result.escalated)
+        if result.cards or result.escalated or result.warnings_lifted:
+            log.info("sweep: %d cards, %d escalations, %d warnings lifted", result.cards, result.escalated,
+                     result.warnings_lifted)

@@ -18,7 +18,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from backend.indicators.definitions import Day, changes
-from backend.models import CARDS, CASE_STATES, PLACEMENT_COLUMNS, URGENCIES
+from backend.models import CARDS, CASE_STATES, PLACEMENT_COLUMNS, URGENCIES, WARNING_LEVELS, WARNING_STATUSES, WARNING_TYPES
 
 CASE_KINDS = ("case.collect", "case.register", "case.cancel", "case.merge", "case.dispatch", "case.accept",
               "case.return", "case.feed_back", "case.close", "case.rework", "case.escalate",
@@ -122,6 +122,33 @@ def case_changed(case, action: str, before: CaseFacts | None, after: CaseFacts, 
         lon=get("lon"))
 
 
-# Any event (warnings and SMS status join the tuple as they come).
-Event = Annotated[Union[(CaseChanged,)], Field(discriminator="kind")]
+WARNING_KINDS = ("warning.create", "warning.submit", "warning.approve", "warning.reject", "warning.issue",
+                 "warning.raise", "warning.raise_requested", "warning.approve_raise", "warning.reject_raise",
+                 "warning.lower", "warning.extend", "warning.narrow", "warning.widen", "warning.lift", "warning.expire")
+
+
+class WarningChanged(StreamEvent):
+    """A warning was created, decided, issued, changed or lifted. It is placed at the lowest grid holding all its
+    targets (so a street's screens get the city's warnings for that street); `grid_ids` are the targets as they
+    are after the change, `added`/`removed` what the change did to them."""
+
+    kind: Literal[WARNING_KINDS]
+    warning_id: int
+    identifier: str
+    version: int
+    status: Literal[WARNING_STATUSES]
+    level: Literal[WARNING_LEVELS]
+    before_level: Literal[WARNING_LEVELS] | None
+    pending_level: Literal[WARNING_LEVELS] | None = Field(default=None, description="a raise awaiting approval")
+    type: Literal[WARNING_TYPES]
+    headline: str
+    starts_at: datetime
+    ends_at: datetime
+    grid_ids: list[int]
+    added: list[int] = Field(default_factory=list)
+    removed: list[int] = Field(default_factory=list)
+
+
+# Any event (SMS status joins the tuple when it comes).
+Event = Annotated[Union[CaseChanged, WarningChanged], Field(discriminator="kind")]
 EVENT = TypeAdapter(Event)

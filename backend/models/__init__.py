@@ -14,8 +14,13 @@ from backend.models.cases import (Attachment, Case, CaseEvent, Category, PatrolC
 from backend.models.jobs import Job
 from backend.models.outbox import OutboxEvent
 from backend.models.territory import Department, Grid, Person, WorkTeam, person_grid, work_team_member
+from backend.models.warnings import (ACK_CHANNELS, CAP_MSG_TYPES, LIVE_STATUSES, WARNING_LEVELS, WARNING_STATUSES,
+                                     WARNING_TYPES, EarlyWarning, WarningAck, WarningEvent, WarningTarget)
 
 __all__ = ["ApiToken", "Attachment", "AuditEntry", "Base", "CARDS", "CASE_STATES", "CHANNELS", "Case", "CaseEvent", "Category",
            "Department", "GRID_LEVELS", "Grid", "GridPlaced", "JOB_STATES", "Job", "LANGUAGE_CODES", "NAMING",
            "OPEN_STATES", "OutboxEvent", "PLACEMENT_COLUMNS", "PatrolCheckIn", "Person", "ROLES", "Report", "URGENCIES",
-           "UTCDateTime", "User", "UserSession", "WorkTeam", "case_id_from_number", "case_number", "case_number_day", "number_cases_in", "person_grid", "work_team_member"]
+           "UTCDateTime", "User", "UserSession", "WARNING_LEVELS", "WARNING_STATUSES", "WARNING_TYPES",
+           "ACK_CHANNELS", "CAP_MSG_TYPES", "EarlyWarning", "LIVE_STATUSES", "WarningAck", "WarningEvent", "WarningTarget",
+           "WorkTeam", "case_id_from_number", "case_number", "case_number_day", "number_cases_in", "person_grid",
+           "work_team_member"]
