@@ -80,6 +80,7 @@ from backend.models import Case, Category, Grid, Report  # noqa: E402
 from backend.platform.db import make_engine, scratch_postgres, session_factory  # noqa: E402
 from backend.platform.i18n import Translator  # noqa: E402
 from backend.platform.migrate import ensure_schema  # noqa: E402
+from tests.servers import stop  # noqa: E402
 from tests.signin import sign_in  # noqa: E402
 
 POSTGRES = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -245,12 +246,7 @@ def serving(url: str, folder: Path) -> Iterator[str]:
             time.sleep(0.2)  # polling for the port, not a timing
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from sqlalchemy import func, select, update
@@ -14,26 +13,8 @@ from backend.geo.grids import OutOfScope
 from backend.geo.markers import KINDS, open_markers, unpack
 from backend.geo.scope import Scope
 from backend.models import OPEN_STATES, Case, Grid, Person, User, person_grid
-from backend.platform.db import make_engine, session_factory
 from backend.platform.i18n import Translator
-from tests.test_workflow import World
-
-
-@pytest.fixture(scope="module")
-def module_sessions(small_city_file, tmp_path_factory):
-    copy = tmp_path_factory.mktemp("wallmap") / "city.sqlite"
-    shutil.copy(small_city_file, copy)
-    engine = make_engine(f"sqlite:///{copy}")
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def world(module_sessions):
-    """Nothing here commits: each test's changes are rolled back."""
-    with module_sessions() as session:
-        yield World(session)
-        session.rollback()
+from tests.test_workflow import World, module_sessions, world  # noqa: F401  (fixtures)
 
 
 def street_scope(session, username: str) -> Scope:

@@ -3,7 +3,6 @@ whom it tells, history, outbox events in the same transaction, expiry, and versi
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import timedelta
 
 import pytest
@@ -15,10 +14,10 @@ from backend.events.types import EVENT, WARNING_KINDS
 from backend.geo.scope import Scope
 from backend.models import EarlyWarning, Grid, OutboxEvent, User, WarningEvent, person_grid
 from backend.platform.config import Config
-from backend.platform.db import make_engine, session_factory
 from backend.warnings import recipients, sms
 from backend.warnings.workflow import TRANSITIONS, create, lift_expired, perform
 from tests.conftest import NOW
+from tests.test_workflow import module_sessions  # noqa: F401  (the fixture)
 
 
 class World:
@@ -65,17 +64,8 @@ class World:
         return self.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-@pytest.fixture(scope="module")
-def module_sessions(small_city_file, tmp_path_factory):
-    copy = tmp_path_factory.mktemp("warnings") / "city.sqlite"
-    shutil.copy(small_city_file, copy)
-    engine = make_engine(f"sqlite:///{copy}")
-    yield session_factory(engine)
-    engine.dispose()
-
-
 @pytest.fixture
-def world(module_sessions):
+def world(module_sessions):  # noqa: F811  (this file's World over the shared city copy)
     """Nothing here commits: each test's changes are rolled back."""
     with module_sessions() as session:
         yield World(session)

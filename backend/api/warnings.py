@@ -14,7 +14,8 @@ from backend.cases.workflow import NotAllowed
 from backend.platform.schemas import Id
 from backend.warnings import actions, cap
 from backend.warnings.queries import history, one, page, preview, require_view
-from backend.warnings.schemas import ActionOut, CreateIn, HistoryOut, PreviewIn, PreviewOut, WarningOut, WarningPage, WarningQuery
+from backend.warnings.schemas import (ActionOut, CreateIn, HistoryOut, PreviewIn, PreviewOut, WarningOut, WarningPage,
+                                      WarningQuery)
 from backend.warnings.workflow import TRANSITIONS, Transition, load, sender_of
 
 CAP_TYPE = "application/cap+xml"

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, aliased
 from backend.accounts.permissions import sees_reporter_phone
 from backend.cases.workflow import Actor, load_case
 from backend.geo.grids import bounds, feature
+from backend.indicators.definitions import OPEN
 from backend.models import Case, Category, Department, Grid, Report, case_id_from_number
-from backend.models.base import OPEN_STATES
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def place(session: Session, actor: Actor, case_id: int) -> Place:
     nearby: list[dict] = []
     if case.lon is not None and case.lat is not None:
         rows = session.execute(select(Case.id, Case.lon, Case.lat, Case.state).where(
-            actor.scope.clause(Case), Case.id != case.id, Case.state.in_(OPEN_STATES),
+            actor.scope.clause(Case), Case.id != case.id, OPEN.clause(None),
             Case.lon.between(case.lon - NEARBY_DEGREES, case.lon + NEARBY_DEGREES),
             Case.lat.between(case.lat - NEARBY_DEGREES, case.lat + NEARBY_DEGREES)).limit(NEARBY_LIMIT))
         nearby = [{"id": row.id, "lon": row.lon, "lat": row.lat, "state": row.state} for row in rows]

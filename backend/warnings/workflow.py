@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.accounts.permissions import SYSTEM, may
-from backend.cases.workflow import Actor, Conflict, Forbidden, InvalidParams, NotAllowed, NotFound
+from backend.cases.workflow import (Actor, Conflict, Forbidden, InvalidParams, NotAllowed, NotFound, Params,
+                                   Reason)
 from backend.events import outbox
 from backend.events.types import WarningChanged
 from backend.geo.scope import Scope
@@ -52,21 +53,11 @@ MAX_LEAD = timedelta(days=30)
 NEEDS_APPROVAL = frozenset({"orange", "red"})
 SENT_STATUSES = ("issued", "lifted", "expired")  # a warning that went out is seen by everyone it targets
 # The CAP msgType of each action that sends a message.
-MSG_TYPES = {"issue": "Alert", "raise": "Update", "approve_raise": "Update", "lower": "Update", "extend": "Update", "narrow": "Update",
-             "widen": "Update", "lift": "Cancel", "expire": "Cancel"}
+MSG_TYPES = {"issue": "Alert", "raise": "Update", "approve_raise": "Update", "lower": "Update", "extend": "Update",
+             "narrow": "Update", "widen": "Update", "lift": "Cancel", "expire": "Cancel"}
 
 
 # -- parameters -------------------------------------------------------------------------------------------------
-
-class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    note: str | None = Field(default=None, max_length=2000)
-
-
-class Reason(Params):
-    note: str = Field(min_length=1, max_length=2000, description="why: required for this action")
-
 
 class TargetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
