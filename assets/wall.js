@@ -77,6 +77,14 @@
     return [text, `wall-kpi-delta wall-kpi-delta--${news}`];
   }
 
+  // Every tile's change: rest holds the figures of `labels.compared`, then the labels.
+  function versusAll(yesterday, rest) {
+    const labels = rest[rest.length - 1];
+    const figure = Object.fromEntries(labels.compared.map((key, index) => [key, rest[index]]));
+    return labels.delta_tiles.flatMap((key) => versus(key, (labels.rates[key] || [key]).map((f) => figure[f]),
+                                                       yesterday, labels));
+  }
+
   // The case events of the grid the wall shows (the wall takes no other kind).
   const shown = (event, focus) => event.kind.startsWith("case.") && event[PLACEMENT[focus.level]] === focus.id;
 
@@ -151,5 +159,5 @@
     return drawCounts(geojson, labels);
   }
 
-  Object.assign(cc, { applyEvents, flushMap, rate, shown, versus });
+  Object.assign(cc, { applyEvents, flushMap, rate, shown, versus, versusAll });
 })(window.commandCentre = window.commandCentre || {});

@@ -25,7 +25,7 @@ from backend.indicators.wall import wall_kpis, wall_yesterday
 from callbacks import wall_charts
 from callbacks.common import Clicks, GridId, centre, now, session, user
 from layouts.grid_panel import panel_head, person_items
-from layouts.wall import COUNT_TILES, KPIS, RATES, kpi_class, state_labels, urgency_labels
+from layouts.wall import COMPARED, DELTA_TILES, KPIS, RATES, kpi_class, state_labels, urgency_labels
 from layouts.widgets import MAP_COLOURS, grid_hideout
 
 # Cases this young are marked as new in the table.
@@ -274,15 +274,12 @@ def register(app) -> None:
         State("wall-grids", "data"), prevent_initial_call=True)
     app.callback(Output("wall-yesterday", "data"), Input("wall-grid", "data"), Input("live-reload", "data"),
                  Input("wall-yesterday-tick", "n_intervals"))(yesterday)
-    for key in (*COUNT_TILES, *RATES):
-        figures = RATES.get(key, (key,))  # a rate compares its two parts
-        names = ", ".join(f"figure{index}" for index in range(len(figures)))
-        app.clientside_callback(
-            f"function(yesterday, {names}, labels) {{ return window.commandCentre.versus('{key}', [{names}], "
-            f"yesterday, labels); }}",
-            Output(f"wall-delta-{key}", "children"), Output(f"wall-delta-{key}", "className"),
-            Input("wall-yesterday", "data"), *(Input(f"wall-kpi-{figure}", "children") for figure in figures),
-            State("wall-labels", "data"))
+    # Every tile's change in one callback: one per tile made a Dash cycle each, for each batch of events.
+    app.clientside_callback(
+        "function(yesterday, ...rest) { return window.commandCentre.versusAll(yesterday, rest); }",
+        *(Output(f"wall-delta-{key}", prop) for key in DELTA_TILES for prop in ("children", "className")),
+        Input("wall-yesterday", "data"), *(Input(f"wall-kpi-{figure}", "children") for figure in COMPARED),
+        State("wall-labels", "data"))
     # Overdue cases turn their tile red, whether the count came from a read or from events.
     app.clientside_callback(
         f"function(count) {{ return +count > 0 ? '{kpi_class('overdue', True)}' : '{kpi_class('overdue')}'; }}",

@@ -19,6 +19,9 @@ from layouts.widgets import EMPTY_MAP, grid_layer, grid_map, panel, panel_title
 COUNT_TILES = ("reports_today", "to_register", "under_way", "yellow", "overdue", "closed_today")
 RATES = {"rate_today": ("settled_today", "opened_today"), "rate_month": ("settled_month", "opened_month")}
 KPIS = (*COUNT_TILES, "open_cases", *(figure for pair in RATES.values() for figure in pair))
+# The tiles that show their change against yesterday, and the figures that change is worked out from.
+DELTA_TILES = (*COUNT_TILES, *RATES)
+COMPARED = tuple(key for key in KPIS if key != "open_cases")
 # How a tile's change against the same time yesterday reads: a rise of these is bad news, of those good news
 # (the rest, reports, is neither).
 RISE_IS = {"to_register": "worse", "under_way": "worse", "yellow": "worse", "overdue": "worse",
@@ -78,7 +81,7 @@ def case_labels(_: Translator) -> dict:
     return {"language": _.language, "states": state_labels(_), "urgencies": urgency_labels(_),
             "open_count": _("{count} open"), "updated": _("Updated {time}"),
             "versus": _("{change} vs yesterday"), "points": _("{change} pts"), "rise_is": RISE_IS,
-            "rates": RATES, "open_states": OPEN_STATES}
+            "rates": RATES, "open_states": OPEN_STATES, "delta_tiles": DELTA_TILES, "compared": COMPARED}
 
 
 def map_panel(_: Translator, config) -> html.Section:
@@ -135,7 +138,7 @@ def layout(_: Translator, config, query: dict) -> html.Div:
     labels = kpi_labels(_)
     return html.Div(id="wall", className="wall", children=[
         html.Div(className="wall-kpis", children=[kpi_tile(key, labels[key], _("Change against the same time yesterday"))
-                                                  for key in (*COUNT_TILES, *RATES)]),
+                                                  for key in DELTA_TILES]),
         hidden_figures(),
         html.Div(className="wall-body", children=[map_panel(_, config), cases_table(_), charts_panel(_)]),
         # The grid the wall shows; None is the user's own scope grid.

@@ -285,3 +285,38 @@ def test_the_updated_stamp_shows_when_the_last_change_the_wall_applied_was_made(
     expect(page.locator("#wall-updated")).to_have_text(stamp)
     assert read_stamp != stamp
     assert page.console_errors == []
+
+
+def signed_change(text: str) -> int:
+    """The change a tile's comparison line shows ("较昨日同时 ▲49", "▼3", "±0")."""
+    match = re.search(r"([▲▼±])(\d+)", text)
+    assert match, text
+    return {"▲": 1, "▼": -1, "±": 0}[match[1]] * int(match[2])
+
+
+def test_every_tile_compares_with_yesterday_and_a_pushed_report_moves_its_tiles_change(live, relay, page,
+                                                                                      city_sessions):
+    import requests
+
+    from backend.accounts.tokens import issue_token
+
+    base, _ = live
+    with city_sessions() as session:
+        token = issue_token(session, "dispatcher", "test", datetime.now(timezone.utc))
+        session.commit()
+    open_live_wall(page, base)
+    changes = page.locator(".wall-kpi-delta")
+    expect(changes).to_have_count(8)
+    for index in range(6):  # the counts; a rate shows no change where yesterday had nothing to divide by
+        expect(changes.nth(index)).to_have_text(re.compile(r"[▲▼±]\d+"))
+    reports = page.locator("#wall-delta-reports_today")
+    before = signed_change(reports.inner_text())
+    created = requests.post(f"{base}/api/v1/reports", headers={"Authorization": f"Bearer {token}"}, timeout=10,
+                            json={"channel": "web", "description": "路灯不亮", "category_code": "CA-01-01"})
+    assert created.status_code == 201, created.text
+    expect(page.locator("#wall-cases .ag-row[row-index='0']")).to_contain_text(created.json()["number"])
+    expect(reports).to_have_text(re.compile(r"[▲▼±]\d+"))
+    page.wait_for_function("([id, before]) => { const m = document.getElementById(id).textContent.match(/([▲▼±])(\\d+)/);"
+                           " return m && ({'▲': 1, '▼': -1, '±': 0}[m[1]] * +m[2]) === before + 1; }",
+                           arg=["wall-delta-reports_today", before])
+    assert page.console_errors == []
