@@ -254,6 +254,8 @@ def test_redis_restarted_while_a_process_is_not_subscribed_its_clients_still_app
     for base in (a, b):
         world.client(base)
     world.actions.report_and_register(b)
+    # Published before Redis goes: else a loaded relay publishes them to the restarted stream beside A's.
+    wait_for(lambda: len(world.stream()) == 2, "B's changes to be published")
     with frozen(process_b):
         world.redis.kill()
         world.redis.start()
